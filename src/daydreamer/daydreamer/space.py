@@ -1,0 +1,55 @@
+"""Observation and action spaces: dtype, shape and bounds of one key."""
+
+import numpy as np
+
+
+class Space:
+    """A box or discrete space. Discrete spaces are integer scalars in [low, high)."""
+
+    def __init__(self, dtype, shape=(), low=None, high=None):
+        self.dtype = np.dtype(dtype)
+        self.shape = tuple(int(s) for s in shape)
+        self.low = self._bound(low, -np.inf if self._float else np.iinfo(self._int_type).min)
+        self.high = self._bound(high, np.inf if self._float else np.iinfo(self._int_type).max)
+
+    @property
+    def _float(self):
+        return np.issubdtype(self.dtype, np.floating)
+
+    @property
+    def _int_type(self):
+        return self.dtype if np.issubdtype(self.dtype, np.integer) else np.int64
+
+    def _bound(self, value, default):
+        value = default if value is None else value
+        if self.dtype == bool:
+            return np.broadcast_to(np.asarray(value, np.float64), self.shape)
+        return np.broadcast_to(np.asarray(value, self.dtype), self.shape)
+
+    @property
+    def discrete(self):
+        """Integer action spaces are categorical: `high` is the number of classes."""
+        return np.issubdtype(self.dtype, np.integer) and self.shape == ()
+
+    @property
+    def classes(self):
+        return int(self.high) - int(self.low) if self.discrete else None
+
+    def sample(self, rng=np.random):
+        """A uniform sample; `rng` is np.random, a RandomState or a Generator."""
+        if self.discrete:
+            integers = getattr(rng, 'integers', None) or rng.randint
+            return np.asarray(integers(int(self.low), int(self.high)), self.dtype)
+        if self.dtype == bool:
+            return rng.uniform(size=self.shape) < 0.5
+        low = np.maximum(self.low, -1.0) if self._float else self.low
+        high = np.minimum(self.high, 1.0) if self._float else self.high
+        return rng.uniform(low, high, self.shape).astype(self.dtype)
+
+    def __eq__(self, other):
+        return (isinstance(other, Space) and self.dtype == other.dtype and self.shape == other.shape
+                and np.array_equal(self.low, other.low) and np.array_equal(self.high, other.high))
+
+    def __repr__(self):
+        low, high = np.min(self.low, initial=np.inf), np.max(self.high, initial=-np.inf)
+        return f'Space({self.dtype.name}, shape={self.shape}, low={low}, high={high})'
