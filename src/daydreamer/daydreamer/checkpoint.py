@@ -27,6 +27,8 @@ import safetensors
 import safetensors.torch
 import torch
 
+log = logging.getLogger(__name__)
+
 FORMAT_VERSION = 1
 _KEY = 'daydreamer.'  # prefix of our safetensors metadata entries
 
@@ -276,7 +278,7 @@ class CheckpointDir:
             except FileNotFoundError:
                 continue  # pruned by a writer since we listed
             except CorruptCheckpoint as e:
-                logging.warning('skipping %s: %s', path, e.reason)
+                log.warning('corrupt checkpoint %s (%s): renamed to .corrupt, trying the previous one', path, e.reason)
                 self._quarantine(path)
                 continue
             return state, meta, path

@@ -130,6 +130,11 @@ class Replay:
     def __len__(self):
         return self._steps
 
+    def ready(self):
+        """Whether some episode is long enough to sample a window from."""
+        with self._lock:
+            return bool(self._eligible)
+
     @property
     def stats(self):
         with self._lock:

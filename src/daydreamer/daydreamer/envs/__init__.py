@@ -14,6 +14,7 @@ from .base import (ActionRepeat, BadObservation, ClipAction, Env, TimeLimit, Wra
 TASKS = {
     'point_vector': 'daydreamer.envs.point:point_vector',
     'point_image': 'daydreamer.envs.point:point_image',
+    **{f'{robot}_dummy': f'daydreamer.envs.dummy:{robot}_dummy' for robot in ('a1', 'ur5', 'xarm', 'sphero')},
 }
 
 

@@ -1,0 +1,87 @@
+"""The `daydreamer` command line.
+
+  daydreamer train --configs a1 --logdir DIR [--key value ...]   actor and learner in one process
+  daydreamer act   --configs a1 --logdir DIR                     acting half: writes experience, loads weights
+  daydreamer learn --configs a1 --logdir DIR                     learning half: trains, publishes weights
+  daydreamer eval  --logdir DIR [--episodes N]                   greedy returns of the saved policy
+  daydreamer bench actor|learner|replay [--configs ...] [--json]
+  daydreamer config [--configs ...] [--key value ...]            print the merged config
+
+Rerunning with the same logdir resumes; without --configs the logdir's config.yaml is used.
+"""
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from .config import Config, ConfigError, parse_args
+
+COMMANDS = ('train', 'act', 'learn', 'eval', 'bench', 'config')
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog='daydreamer', description='DayDreamer world-model learning for robots.',
+        epilog='Any config key can be set as --key value (e.g. --rssm.deter 512, --run.train_ratio 64); '
+               'see `daydreamer config`. Blocks: --configs a1|ur5|xarm|sphero|dreamerv1|planet|novalue|debug|point.',
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('command', choices=COMMANDS)
+    parser.add_argument('what', nargs='?', help='for bench: actor, learner or replay')
+    parser.add_argument('--logdir', help='run directory (created, or resumed when it exists)')
+    parser.add_argument('--episodes', type=int, default=10, help='eval: episodes to run')
+    parser.add_argument('--json', action='store_true', help='bench/eval: print one JSON object')
+    parser.add_argument('--seconds', type=float, default=None, help='bench: time budget per measurement')
+    parser.add_argument('--verbose', '-v', action='store_true')
+    return parser
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args, rest = _parser().parse_known_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format='%(levelname)s %(name)s: %(message)s')
+    try:
+        base = None
+        if args.logdir and '--configs' not in ' '.join(rest) and (Path(args.logdir) / 'config.yaml').exists():
+            base = Config.load(Path(args.logdir) / 'config.yaml')
+        config, positional = parse_args(rest, base=base)
+        if positional:
+            raise ConfigError(f'unexpected argument(s): {" ".join(positional)}')
+        return _run(args, config)
+    except ConfigError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
+
+
+def _run(args, config):
+    from . import loops  # imports torch: keep `--help` and config errors fast
+    if args.command == 'config':
+        print(config.pretty())
+        return 0
+    if args.command == 'bench':
+        from . import bench
+        result = bench.run(args.what, config, seconds=args.seconds)
+        print(json.dumps(result) if args.json else '\n'.join(f'{k}: {v}' for k, v in result.items()))
+        return 0
+    logdir = args.logdir or str(Path('logdir') / config.task)
+    if args.command == 'train':
+        print(config.pretty(), flush=True)
+        loops.train(config, logdir)
+    elif args.command == 'act':
+        loops.act(config, logdir)
+    elif args.command == 'learn':
+        loops.learn(config, logdir)
+    elif args.command == 'eval':
+        result = loops.evaluate(config, logdir, args.episodes)
+        if args.json:
+            print(json.dumps(result))
+        else:
+            print(f"{result['task']}: return {result['return_mean']:.2f} +- {result['return_std']:.2f} over "
+                  f"{result['episodes']} episodes ({result['source']} after {result['updates']:,} updates)")
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

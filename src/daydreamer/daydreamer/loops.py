@@ -1,0 +1,524 @@
+"""Run loops: `train` (actor and learner together), `act` and `learn` (two processes sharing a logdir),
+and `evaluate`.
+
+Layout of a logdir:
+  config.yaml            the merged config of the last start
+  replay/                experience chunks (.npz), written by whoever acts
+  checkpoints/           full learner state (safetensors), newest `run.keep_checkpoints`
+  weights/               versioned acting weights published by `learn` and reloaded by `act`
+  actor.json             the acting process's counters (split mode)
+  metrics.jsonl, events.*, videos/
+"""
+
+import json
+import logging
+import os
+import re
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import checkpoint, envs
+from .agent import Agent
+from .logger import Logger
+from .replay import Replay
+
+log = logging.getLogger('daydreamer')
+
+
+# ------------------------------------------------------------------------------------------------
+# Setup shared by every loop.
+
+
+def setup(config):
+    """Seeds and thread count; returns the torch device the config asks for."""
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    np.random.seed(config.seed)
+    if config.device == 'auto':
+        return 'cuda' if torch.cuda.is_available() else 'cpu'
+    if config.device.startswith('cuda') and not torch.cuda.is_available():
+        raise SystemExit(f'error: device {config.device!r} requested but CUDA is not available')
+    return config.device
+
+
+def make_env(config, index=0, mode='train'):
+    seed = config.seed * 1000 + index + (500 if mode == 'eval' else 0)
+    env = envs.make(config.task, seed=seed)
+    return envs.wrap(env, config.env)
+
+
+def make_agent(config, env, device='cpu'):
+    return Agent(env.obs_space, env.act_space, config, device)
+
+
+def make_replay(config, logdir):
+    return Replay(Path(logdir) / 'replay', config.replay.size, config.replay_chunk, chunk=config.replay.chunk,
+                  minlen=config.replay.minlen, prio_starts=config.replay.prio_starts,
+                  prio_ends=config.replay.prio_ends, seed=config.seed)
+
+
+def write_json(path, data):
+    tmp = f'{path}.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(data, f)
+    os.replace(tmp, path)
+
+
+def read_json(path, default):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return default
+    except (ValueError, OSError) as e:
+        log.warning('ignoring unreadable %s (%s); starting its counters from zero', path, e)
+        return default
+
+
+class Checkpoints:
+    """Full learner state in <logdir>/checkpoints, versioned by the update count."""
+
+    def __init__(self, config, logdir):
+        self.dir = checkpoint.CheckpointDir(Path(logdir) / 'checkpoints', 'ckpt', keep=config.run.keep_checkpoints)
+
+    def save(self, agent, counters):
+        return self.dir.save(int(counters['updates']), {'agent': agent.save(), 'counters': dict(counters)})
+
+    def restore(self, agent, device='cpu'):
+        """Loads the newest good checkpoint into `agent`; returns its counters or None."""
+        found = self.dir.latest(device=device)
+        if found is None:
+            return None
+        state, _, path = found
+        agent.load(state['agent'])
+        log.info('resumed from %s', path)
+        return state['counters']
+
+
+class Weights:
+    """Versioned acting weights in <logdir>/weights, written by the learner and polled by actors."""
+
+    def __init__(self, logdir):
+        self.dir = checkpoint.CheckpointDir(Path(logdir) / 'weights', 'policy', keep=3)
+        self.loaded = None
+
+    def publish(self, agent, version):
+        self.dir.save(version, agent.policy_state(), {'created': time.time()})
+
+    def poll(self, agent, device='cpu'):
+        """Loads newer weights into `agent` when there are any; returns True if it did."""
+        version = self.dir.latest_version()
+        if version is None or version == self.loaded:
+            return False
+        found = self.dir.latest(device=device)
+        if found is None:
+            return False
+        state, meta, path = found
+        agent.load_policy_state(state)
+        self.loaded = int(path.stem.split('-')[-1])
+        return True
+
+
+# ------------------------------------------------------------------------------------------------
+# Acting.
+
+
+class Driver:
+    """Steps a batch of envs with a policy and emits rows: obs_t plus the action that produced it.
+
+    A bad observation (NaN, wrong shape, missing key) is reported with the problems named, dropped, and
+    that env is reset; an env that raises is recreated when `restart` is set. Neither loses stored data:
+    the episode in progress simply ends at its last good row.
+    """
+
+    def __init__(self, env_fns, restart=True):
+        self.env_fns, self.restart = env_fns, restart
+        self.envs = [fn() for fn in env_fns]
+        self.obs_space, self.act_space = self.envs[0].obs_space, self.envs[0].act_space['action']
+        self.realtime = any(env.realtime for env in self.envs)
+        self.bad_obs = 0
+        self.rng = np.random.default_rng()
+        self._warned = {}
+        self._blank = {k: np.zeros(v.shape, v.dtype) for k, v in self.obs_space.items()}
+        self._blank['is_first'] = np.array(True)
+        self.reset()
+
+    def reset(self):
+        n = len(self.envs)
+        self.prev_action = np.zeros((n, *self.act_space.shape), self.act_space.dtype)
+        self.pending_reset = np.ones(n, bool)
+        self.state = None
+        self.returns, self.lengths = np.zeros(n), np.zeros(n, int)
+
+    def _warn(self, message):
+        # Throttled: each kind of message (numbers aside) at most once every 10 s, so a sensor stuck on
+        # NaN does not flood the log while a different problem is still reported at once.
+        key = re.sub(r'\d+', '#', message)
+        now = time.monotonic()
+        if now - self._warned.get(key, -np.inf) > 10.0:
+            self._warned[key] = now
+            log.warning(message)
+
+    def _step_env(self, i, action):
+        try:
+            obs = self.envs[i].step({'action': action, 'reset': bool(self.pending_reset[i])})
+        except Exception as e:  # a crashed simulator or driver must not take the learner down with it
+            if not self.restart:
+                raise
+            self._warn(f'env {i} raised {type(e).__name__}: {e}; recreating it')
+            try:
+                self.envs[i].close()
+            except Exception:
+                pass
+            self.envs[i] = self.env_fns[i]()
+            return None
+        try:
+            return envs.check_obs(obs, self.obs_space)
+        except envs.BadObservation as e:
+            self.bad_obs += 1
+            self._warn(f'env {i}: dropped a bad observation ({e}); resetting the episode')
+            return None
+
+    def step(self, policy, mode):
+        """One step of every env. Returns rows (one per env, None where dropped) and finished episodes.
+
+        mode: 'random' samples the action space, otherwise it is passed to `policy(obs, state, mode)`.
+        A dropped env gets a blank is_first observation so that the policy batch keeps its shape.
+        """
+        rows, episodes, batch = [], [], []
+        for i in range(len(self.envs)):
+            obs = self._step_env(i, self.prev_action[i])
+            if obs is None:
+                self.pending_reset[i] = True
+                rows.append(None)
+                batch.append(self._blank)
+                continue
+            first = bool(obs['is_first'])
+            rows.append({**obs, 'action': np.zeros_like(self.prev_action[i]) if first else self.prev_action[i]})
+            batch.append(obs)
+            self.returns[i] = 0.0 if first else self.returns[i] + float(obs['reward'])
+            self.lengths[i] = 0 if first else self.lengths[i] + 1
+            self.pending_reset[i] = bool(obs['is_last'])
+            if obs['is_last']:
+                episodes.append({'return': float(self.returns[i]), 'length': int(self.lengths[i]),
+                                 **{k: float(np.mean(v)) for k, v in obs.items() if k.startswith('log_')}})
+        batch = {k: np.stack([obs[k] for obs in batch]) for k in self.obs_space}
+        if mode == 'random':
+            actions = np.stack([self.act_space.sample(self.rng) for _ in self.envs])
+        else:
+            actions, self.state = policy(batch, self.state, mode)
+        self.prev_action[:] = actions
+        return rows, episodes
+
+    def close(self):
+        for env in self.envs:
+            env.close()
+
+
+# ------------------------------------------------------------------------------------------------
+# Training: actor (main thread) and learner (background thread) in one process.
+
+
+class Session:
+    """Everything a run restores from its logdir: agent, replay, counters."""
+
+    def __init__(self, config, logdir, device='cpu', env=None):
+        self.config, self.logdir = config, Path(logdir)
+        self.logdir.mkdir(parents=True, exist_ok=True)
+        env = env or make_env(config)
+        self.obs_space, self.act_space = env.obs_space, env.act_space
+        self.agent = make_agent(config, env, device)
+        self.replay = make_replay(config, self.logdir)
+        self.checkpoints = Checkpoints(config, self.logdir)
+        restored = self.checkpoints.restore(self.agent, device)
+        self.counters = {'step': 0, 'updates': 0, 'episodes': 0}
+        if restored:
+            self.counters.update({k: int(v) for k, v in restored.items()})
+        self.resumed = restored is not None
+
+    def save(self):
+        return self.checkpoints.save(self.agent, self.counters)
+
+
+def train(config, logdir):
+    device = setup(config)
+    env_fns = [lambda i=i: make_env(config, i) for i in range(config.env.amount)]
+    driver = Driver(env_fns, config.env.restart)
+    session = Session(config, logdir, device, driver.envs[0])
+    config.save(session.logdir / 'config.yaml')
+    agent, replay, counters = session.agent, session.replay, session.counters
+    actor = make_agent(config, driver.envs[0], device)
+    actor.load_policy_state(agent.policy_state())
+    logger = Logger(logdir, print_every=config.run.log_seconds)
+    print(f"{'Resuming' if session.resumed else 'Starting'} {config.task} in {logdir}: step {counters['step']:,}, "
+          f"{counters['updates']:,} updates, {len(replay):,} replay rows", flush=True)
+    run = config.run
+    rows_per_update = config.batch_size * config.replay_chunk
+    lockstep = run.lockstep and not driver.realtime
+    lock, wake = threading.Lock(), threading.Condition()
+    stop, failure, want_video = threading.Event(), [], threading.Event()
+    train_metrics, videos = {}, {}
+
+    def due_updates():
+        if counters['step'] < run.train_fill:
+            return 0
+        return run.pretrain + int((counters['step'] - run.train_fill) * run.train_ratio / rows_per_update)
+
+    def learner():
+        last_save, since_sync = time.monotonic(), 0
+        try:
+            while not stop.is_set():
+                with wake:
+                    if counters['updates'] >= due_updates() or not replay.ready():
+                        wake.wait(0.1)
+                        continue
+                metrics = agent.train(replay.sample(config.batch_size))
+                with lock:
+                    counters['updates'] += 1
+                    for k, v in metrics.items():
+                        train_metrics.setdefault(k, []).append(v)
+                    since_sync += 1
+                    if since_sync >= max(1, run.train_ratio // 64) or counters['updates'] < 50:
+                        actor.load_policy_state(agent.policy_state())
+                        since_sync = 0
+                with wake:
+                    wake.notify_all()
+                if want_video.is_set():
+                    want_video.clear()
+                    report = agent.report(replay.sample(config.batch_size))
+                    with lock:
+                        videos.update(report)
+                if time.monotonic() - last_save > run.save_every:
+                    session.save()
+                    last_save = time.monotonic()
+        except Exception as e:
+            failure.append(e)
+            stop.set()
+            log.exception('learner failed')
+
+    def policy(obs, state, mode):
+        with lock:
+            return actor.policy(obs, state, mode)
+
+    thread = threading.Thread(target=learner, name='learner', daemon=True)
+    thread.start()
+    episode_stats, last_log, last_eval = [], counters['step'], counters['step']
+    try:
+        while counters['step'] < run.steps and not stop.is_set():
+            mode = 'random' if counters['step'] < run.train_fill and not session.resumed else 'explore'
+            rows, episodes = driver.step(policy, mode)
+            for i, row in enumerate(rows):
+                if row is not None:
+                    replay.add(row, worker=i)
+            with wake:
+                counters['step'] += sum(row is not None for row in rows)
+                counters['episodes'] += len(episodes)
+                wake.notify_all()
+            episode_stats += episodes
+            if lockstep:  # a simulation waits for a lagging learner so the train ratio holds exactly
+                slack = max(1, rows_per_update // max(run.train_ratio, 1))
+                with wake:
+                    while (not stop.is_set() and replay.ready()
+                           and counters['updates'] < due_updates() - 1
+                           and counters['step'] - slack >= run.train_fill):
+                        wake.wait(0.1)
+            if counters['step'] - last_log >= run.log_every:
+                last_log = counters['step']
+                _log_train(logger, counters, episode_stats, train_metrics, videos, lock, replay, driver)
+                want_video.set()
+                episode_stats = []
+            if run.eval_every and counters['step'] - last_eval >= run.eval_every:
+                last_eval = counters['step']
+                with lock:
+                    returns = evaluate_policy(config, actor, run.eval_eps)
+                logger.add({'eval_return': np.mean(returns)})
+                logger.write(counters['step'])
+            ret = episode_stats[-1]['return'] if episode_stats else None
+            logger.progress(counters['step'], updates=counters['updates'],
+                            **({'return': ret} if ret is not None else {}),
+                            **_latest(train_metrics, lock, ('model_loss', 'actor_loss', 'critic_loss')))
+    except KeyboardInterrupt:
+        print('\nstopping: writing a checkpoint and the open replay chunks', flush=True)
+    finally:
+        stop.set()
+        with wake:
+            wake.notify_all()
+        thread.join()
+        replay.flush()
+        session.save()
+        logger.write(counters['step'])
+        logger.close()
+        driver.close()
+    if failure:
+        raise failure[0]
+    return counters
+
+
+def _latest(metrics, lock, keys):
+    with lock:
+        return {k: metrics[k][-1] for k in keys if metrics.get(k)}
+
+
+def _log_train(logger, counters, episodes, train_metrics, videos, lock, replay, driver):
+    with lock:
+        means = {k: float(np.mean(v)) for k, v in train_metrics.items()}
+        train_metrics.clear()
+        for name, video in videos.items():
+            logger.video(name, video)
+        videos.clear()
+    logger.add(means, prefix='train')
+    if episodes:
+        logger.add({'return': np.mean([e['return'] for e in episodes]),
+                    'length': np.mean([e['length'] for e in episodes])}, prefix='episode')
+        logger.add({k: np.mean([e[k] for e in episodes]) for k in episodes[0] if k.startswith('log_')},
+                   prefix='episode')
+    logger.add({**replay.stats, 'updates': counters['updates'], 'episodes': counters['episodes'],
+                'bad_observations': driver.bad_obs})
+    logger.write(counters['step'])
+
+
+def evaluate_policy(config, agent, episodes, env=None):
+    """Greedy episodes on a fresh eval env; returns their returns."""
+    env = env or make_env(config, mode='eval')
+    driver = Driver([lambda: env], restart=False)
+    returns = []
+    while len(returns) < episodes:
+        _, done = driver.step(agent.policy, 'eval')
+        returns += [e['return'] for e in done]
+    return returns
+
+
+# ------------------------------------------------------------------------------------------------
+# Split mode: `act` and `learn` run as two processes that share only a logdir.
+
+
+def act(config, logdir):
+    """Acts with the newest published weights (random until there are any) and writes experience."""
+    logdir = Path(logdir)
+    device = setup(config)
+    env_fns = [lambda i=i: make_env(config, i) for i in range(config.env.amount)]
+    driver = Driver(env_fns, config.env.restart)
+    agent = make_agent(config, driver.envs[0], device)
+    weights = Weights(logdir)
+    # The actor only writes: keep a few windows in memory, never the learner's whole replay.
+    window = max(config.replay_chunk, config.replay.minlen, config.replay.chunk)
+    replay = Replay(logdir / 'replay', 4 * window * config.env.amount, config.replay_chunk,
+                    chunk=config.replay.chunk, minlen=config.replay.minlen, load=False)
+    counters = read_json(logdir / 'actor.json', {'step': 0, 'episodes': 0})
+    logger = Logger(logdir / 'actor', print_every=config.run.log_seconds)
+    print(f"Acting on {config.task} in {logdir}: step {counters['step']:,}", flush=True)
+    last_sync, last_log, episodes = -np.inf, counters['step'], []
+    try:
+        while counters['step'] < config.run.steps:
+            if time.monotonic() - last_sync > min(config.run.sync_every, 1.0):
+                last_sync = time.monotonic()
+                if weights.poll(agent, device):
+                    log.info('acting with weights version %d', weights.loaded)
+                write_json(logdir / 'actor.json', counters)
+            rows, done = driver.step(agent.policy, 'explore' if weights.loaded is not None else 'random')
+            for i, row in enumerate(rows):
+                if row is not None:
+                    replay.add(row, worker=i)
+            counters['step'] += sum(row is not None for row in rows)
+            counters['episodes'] += len(done)
+            episodes += done
+            if counters['step'] - last_log >= config.run.log_every and episodes:
+                last_log = counters['step']
+                logger.add({'return': np.mean([e['return'] for e in episodes]), 'weights': weights.loaded or 0,
+                            'bad_observations': driver.bad_obs}, prefix='episode')
+                logger.write(counters['step'])
+                episodes = []
+            logger.progress(counters['step'], weights=weights.loaded, episodes=counters['episodes'],
+                            **({'return': episodes[-1]['return']} if episodes else {}))
+    except KeyboardInterrupt:
+        print('\nstopping: writing the open replay chunks', flush=True)
+    finally:
+        replay.flush()
+        write_json(logdir / 'actor.json', counters)
+        logger.close()
+        driver.close()
+    return counters
+
+
+def learn(config, logdir):
+    """Trains on the experience an actor writes into the logdir, holding `run.train_ratio` against the
+    actor's step count, and publishes acting weights every `run.sync_every` seconds."""
+    logdir = Path(logdir)
+    device = setup(config)
+    env = make_env(config)  # only for the spaces
+    session = Session(config, logdir, device, env)
+    env.close()
+    config.save(logdir / 'config.yaml')
+    agent, replay, counters, run = session.agent, session.replay, session.counters, config.run
+    weights, logger = Weights(logdir), Logger(logdir, print_every=run.log_seconds)
+    rows_per_update = config.batch_size * config.replay_chunk
+    print(f"Learning {config.task} from {logdir}: {counters['updates']:,} updates, {len(replay):,} replay rows",
+          flush=True)
+    last_save = last_sync = last_scan = time.monotonic()
+    last_log, metrics = counters['updates'], {}
+    try:
+        while counters['updates'] < run.steps:
+            if time.monotonic() - last_scan > 0.5:
+                last_scan = time.monotonic()
+                replay.update()
+                counters['step'] = int(read_json(logdir / 'actor.json', {}).get('step', counters['step']))
+            due = 0 if counters['step'] < run.train_fill else (
+                run.pretrain + int((counters['step'] - run.train_fill) * run.train_ratio / rows_per_update))
+            if counters['updates'] >= due or not replay.ready():
+                time.sleep(0.05)
+                logger.progress(counters['updates'], actor_step=counters['step'], replay=len(replay), waiting=1)
+                continue
+            for k, v in agent.train(replay.sample(config.batch_size)).items():
+                metrics.setdefault(k, []).append(v)
+            counters['updates'] += 1
+            if counters['updates'] == 1 or time.monotonic() - last_sync > run.sync_every:
+                weights.publish(agent, counters['updates'])
+                last_sync = time.monotonic()
+            if time.monotonic() - last_save > run.save_every:
+                session.save()
+                last_save = time.monotonic()
+            if counters['updates'] - last_log >= max(1, run.log_every // max(1, run.train_ratio)):
+                last_log = counters['updates']
+                logger.add({k: np.mean(v) for k, v in metrics.items()}, prefix='train')
+                logger.add({**replay.stats, 'actor_step': counters['step']})
+                if agent.wm.decoder.cnn_keys:
+                    for name, video in agent.report(replay.sample(config.batch_size)).items():
+                        logger.video(name, video)
+                logger.write(counters['updates'])
+                metrics = {}
+            logger.progress(counters['updates'], actor_step=counters['step'], replay=len(replay),
+                            **{k: v[-1] for k, v in metrics.items() if k in ('model_loss', 'actor_loss')})
+    except KeyboardInterrupt:
+        print('\nstopping: writing a checkpoint', flush=True)
+    finally:
+        session.save()
+        weights.publish(agent, counters['updates'])
+        logger.close()
+    return counters
+
+
+def evaluate(config, logdir, episodes):
+    """Runs the newest checkpoint (or published weights) greedily; returns a summary dict."""
+    logdir = Path(logdir)
+    device = setup(config)
+    env = make_env(config, mode='eval')
+    agent = make_agent(config, env, device)
+    counters = Checkpoints(config, logdir).restore(agent, device)
+    source = 'checkpoint'
+    if counters is None:
+        weights = Weights(logdir)
+        if not weights.poll(agent, device):
+            raise SystemExit(f'error: no checkpoint or policy weights in {logdir} (expected checkpoints/ckpt-*.safetensors '
+                             'or weights/policy-*.safetensors)')
+        counters, source = {'updates': weights.loaded}, 'weights'
+    returns = evaluate_policy(config, agent, episodes, env)
+    env.close()
+    return {'task': config.task, 'source': source, 'updates': int(counters.get('updates', 0)),
+            'step': int(counters.get('step', 0)), 'episodes': len(returns),
+            'return_mean': float(np.mean(returns)), 'return_std': float(np.std(returns)),
+            'returns': [float(r) for r in returns]}
