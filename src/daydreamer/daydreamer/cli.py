@@ -13,6 +13,7 @@ Rerunning with the same logdir resumes; without --configs the logdir's config.ya
 import argparse
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -37,8 +38,13 @@ def _parser():
     return parser
 
 
+def _terminate(signum, frame):
+    raise KeyboardInterrupt  # SIGTERM (kill, ros2 launch) stops as cleanly as Ctrl-C: checkpoint, flush replay
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
+    signal.signal(signal.SIGTERM, _terminate)
     args, rest = _parser().parse_known_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format='%(levelname)s %(name)s: %(message)s')

@@ -47,9 +47,17 @@ def setup(config):
 
 
 def make_env(config, index=0, mode='train'):
+    """The configured task, wrapped. A task that takes `repeat` runs its own substeps (A1: 50 physics
+    steps at 1 kHz per 20 Hz action, behind its safety filter) instead of an ActionRepeat wrapper."""
     seed = config.seed * 1000 + index + (500 if mode == 'eval' else 0)
-    env = envs.make(config.task, seed=seed)
-    return envs.wrap(env, config.env)
+    accepts = envs.parameters(config.task)
+    kwargs = {'seed': seed}
+    if 'size' in accepts:
+        kwargs['size'] = tuple(config.env.size)
+    wrapping = {'length': config.env.length, 'repeat': config.env.repeat, 'resets': config.env.resets}
+    if 'repeat' in accepts:
+        kwargs['repeat'], wrapping['repeat'] = config.env.repeat, 1
+    return envs.wrap(envs.make(config.task, **kwargs), wrapping)
 
 
 def make_agent(config, env, device='cpu'):
@@ -270,7 +278,7 @@ def train(config, logdir):
         return run.pretrain + int((counters['step'] - run.train_fill) * run.train_ratio / rows_per_update)
 
     def learner():
-        last_save, since_sync = time.monotonic(), 0
+        last_save = time.monotonic()
         try:
             while not stop.is_set():
                 with wake:
@@ -278,14 +286,11 @@ def train(config, logdir):
                         wake.wait(0.1)
                         continue
                 metrics = agent.train(replay.sample(config.batch_size))
-                with lock:
+                with lock:  # the acting copy follows every update: a copy costs far less than an update
                     counters['updates'] += 1
                     for k, v in metrics.items():
                         train_metrics.setdefault(k, []).append(v)
-                    since_sync += 1
-                    if since_sync >= max(1, run.train_ratio // 64) or counters['updates'] < 50:
-                        actor.load_policy_state(agent.policy_state())
-                        since_sync = 0
+                    actor.load_policy_state(agent.policy_state())
                 with wake:
                     wake.notify_all()
                 if want_video.is_set():

@@ -357,9 +357,10 @@ class Encoder(nn.Module):
                 layers += [conv, ChannelNorm(depth, eps=1e-3) if cfg.norm == 'layer' else nn.Identity(),
                            activation(cfg.act)]
                 channels = depth
-            self.cnn = nn.Sequential(*layers, nn.Flatten())
+            # channels_last: images arrive NHWC, so the NCHW permute and the channel norm are free views.
+            self.cnn = nn.Sequential(*layers).to(memory_format=torch.channels_last)
             with torch.no_grad():
-                self.out_dim += self.cnn(torch.zeros(1, sum(shapes[k][-1] for k in self.cnn_keys), *size)).shape[-1]
+                self.out_dim += self.cnn(torch.zeros(1, sum(shapes[k][-1] for k in self.cnn_keys), *size)).numel()
         if self.mlp_keys:
             inp = sum(int(np.prod(shapes[k])) for k in self.mlp_keys)
             self.mlp = MLP(inp, cfg.mlp_layers, cfg.mlp_units, cfg.act, cfg.norm)
@@ -374,7 +375,7 @@ class Encoder(nn.Module):
             x = torch.cat([obs[k] for k in self.cnn_keys], -1)
             batch = x.shape[:-3]
             x = x.reshape(-1, *x.shape[-3:]).permute(0, 3, 1, 2)
-            outs.append(self.cnn(x).reshape(*batch, -1))
+            outs.append(self.cnn(x).permute(0, 2, 3, 1).reshape(*batch, -1))
         if self.mlp_keys:
             parts = [obs[k].unsqueeze(-1) if not self.shapes[k] else obs[k] for k in self.mlp_keys]
             outs.append(self.mlp(torch.cat(parts, -1)))
@@ -405,7 +406,7 @@ class Decoder(nn.Module):
                     layers += [ChannelNorm(depth, eps=1e-3) if cfg.norm == 'layer' else nn.Identity(),
                                activation(cfg.act)]
                 inp = depth
-            self.cnn = nn.Sequential(*layers)
+            self.cnn = nn.Sequential(*layers).to(memory_format=torch.channels_last)
             with torch.no_grad():
                 out = self.cnn(torch.zeros(1, feat_dim, 1, 1)).shape[-2:]
             if tuple(out) != self.size:

@@ -7,6 +7,7 @@ its own episode length as an outermost TimeLimit; `wrap` applies the run's confi
 
 import difflib
 import importlib
+import inspect
 
 from .base import (ActionRepeat, BadObservation, ClipAction, Env, TimeLimit, Wrapper, check_obs, validate_obs,
                    wrap)
@@ -23,17 +24,28 @@ def register(name, factory):
     TASKS[name] = factory
 
 
-def make(name, **kwargs):
+def factory(name):
+    """The callable that builds task `name` (imports its module on first use)."""
     if name not in TASKS:
         close = difflib.get_close_matches(name, TASKS, n=1, cutoff=0.0)
         hint = f"; closest match: '{close[0]}'" if close else ''
         raise ValueError(f"unknown task '{name}'; valid tasks: {', '.join(sorted(TASKS))}{hint}")
-    factory = TASKS[name]
-    if isinstance(factory, str):
-        module, attr = factory.split(':')
-        factory = getattr(importlib.import_module(module), attr)
-    return factory(**kwargs)
+    fn = TASKS[name]
+    if isinstance(fn, str):
+        module, attr = fn.split(':')
+        fn = getattr(importlib.import_module(module), attr)
+    return fn
 
 
-__all__ = ['TASKS', 'make', 'register', 'wrap', 'Env', 'Wrapper', 'TimeLimit', 'ActionRepeat', 'ClipAction',
+def parameters(name):
+    """Names of the keyword arguments task `name` accepts (e.g. `repeat` for a task that runs its own
+    physics substeps, `size` for a camera task)."""
+    return set(inspect.signature(factory(name)).parameters)
+
+
+def make(name, **kwargs):
+    return factory(name)(**kwargs)
+
+
+__all__ = ['TASKS', 'make', 'factory', 'parameters', 'register', 'wrap', 'Env', 'Wrapper', 'TimeLimit', 'ActionRepeat', 'ClipAction',
            'BadObservation', 'validate_obs', 'check_obs']

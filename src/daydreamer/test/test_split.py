@@ -1,0 +1,49 @@
+"""`daydreamer act` and `daydreamer learn` as two processes that share only a logdir."""
+
+import json
+import subprocess
+import sys
+import time
+
+from daydreamer import checkpoint
+
+ARGS = ['--configs', 'point', 'debug', '--run.train_fill', '200', '--run.sync_every', '1.0',
+        '--run.save_every', '2.0', '--replay.chunk', '16', '--run.log_seconds', '2.0']
+
+
+def start(command, logdir, *extra):
+    return subprocess.Popen([sys.executable, '-m', 'daydreamer.cli', command, '--logdir', str(logdir), '-v',
+                             *ARGS, *extra], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def test_actor_and_learner_processes_exchange_experience_and_weights(tmp_path):
+    learner = start('learn', tmp_path)
+    actor = start('act', tmp_path)
+    weights = checkpoint.CheckpointDir(tmp_path / 'weights', 'policy')
+    versions = []
+    try:
+        deadline = time.monotonic() + 150
+        while time.monotonic() < deadline:
+            assert learner.poll() is None and actor.poll() is None
+            version = weights.latest_version()
+            if version is not None and (not versions or version != versions[-1]):
+                versions.append(version)
+            if len(versions) >= 3:
+                break
+            time.sleep(0.5)
+        time.sleep(3.0)  # give the actor a moment to pick up the newest version
+    finally:
+        actor.terminate()
+        learner.terminate()
+        actor_out, learner_out = actor.communicate(timeout=60)[0], learner.communicate(timeout=60)[0]
+    assert len(versions) >= 3, learner_out
+    assert versions == sorted(versions)  # published weights are versioned by update count and only go up
+    assert 'acting with weights version' in actor_out, actor_out
+    counters = json.loads((tmp_path / 'actor.json').read_text())
+    assert counters['step'] > 200
+    state = checkpoint.CheckpointDir(tmp_path / 'checkpoints', 'ckpt').latest()[0]
+    # The learner held the train ratio against the actor's steps: never more updates than were due.
+    config_ratio, rows_per_update, fill = 32, 8 * 16, 200
+    due = 1 + (counters['step'] - fill) * config_ratio / rows_per_update
+    assert 0 < state['counters']['updates'] <= due + 1
+    assert list((tmp_path / 'replay').glob('*.npz'))
