@@ -16,6 +16,14 @@ TASKS = {
     'point_vector': 'daydreamer.envs.point:point_vector',
     'point_image': 'daydreamer.envs.point:point_image',
     **{f'{robot}_dummy': f'daydreamer.envs.dummy:{robot}_dummy' for robot in ('a1', 'ur5', 'xarm', 'sphero')},
+    # MuJoCo twins of the four robots.
+    'a1_sim': 'daydreamer.envs.a1:a1_sim',
+    'ur5_sim': 'daydreamer.envs.arm:ur5_sim',
+    'xarm_sim': 'daydreamer.envs.arm:xarm_sim',
+    'sphero_sim': 'daydreamer.envs.sphero:sphero_sim',
+    # DeepMind Control Suite, for comparison with published Dreamer scores.
+    **{f'dmc_{name}{suffix}': f'daydreamer.envs.dmc:dmc_{name}{suffix}'
+       for name in ('walker_walk', 'cartpole_swingup', 'cheetah_run', 'reacher_easy') for suffix in ('', '_proprio')},
 }
 
 

@@ -1,0 +1,57 @@
+"""Headless MuJoCo rendering shared by every simulated task.
+
+MuJoCo reads MUJOCO_GL when it is first imported, so `import_mujoco()` chooses the backend before that:
+the user's MUJOCO_GL if set, else EGL when libEGL is present, else OSMesa. Frames are small (64x64), so
+shadows, reflections and skybox are switched off: they cost ~10x the render time and carry no signal.
+"""
+
+import ctypes.util
+import os
+
+_BACKENDS = {'egl': 'EGL', 'osmesa': 'OSMesa'}
+_HELP = ('headless rendering needs EGL or OSMesa: install libegl1 (EGL, preferred) or libosmesa6 '
+         '(OSMesa), or set MUJOCO_GL to a backend that works on this machine')
+
+
+def gl_backend():
+    """The backend MuJoCo will use: MUJOCO_GL if set, else the first library found."""
+    if os.environ.get('MUJOCO_GL'):
+        return os.environ['MUJOCO_GL']
+    for backend, library in _BACKENDS.items():
+        if ctypes.util.find_library(library):
+            return backend
+    raise RuntimeError(_HELP)
+
+
+def import_mujoco():
+    """Imports mujoco with a headless GL backend selected (and PyOpenGL told the same)."""
+    if 'MUJOCO_GL' not in os.environ:
+        os.environ['MUJOCO_GL'] = gl_backend()
+    if os.environ['MUJOCO_GL'] in _BACKENDS:
+        os.environ.setdefault('PYOPENGL_PLATFORM', os.environ['MUJOCO_GL'])
+    import mujoco
+    return mujoco
+
+
+class Camera:
+    """Renders one camera of a model to uint8 (H, W, 3) frames."""
+
+    def __init__(self, model, camera, size=(64, 64)):
+        mujoco = import_mujoco()
+        self.camera = camera
+        try:
+            self.renderer = mujoco.Renderer(model, height=size[0], width=size[1])
+        except Exception as e:
+            raise RuntimeError(f'could not create a {os.environ.get("MUJOCO_GL")} rendering context ({e}); '
+                               f'{_HELP}') from e
+        flags = self.renderer.scene.flags
+        for flag in (mujoco.mjtRndFlag.mjRND_SHADOW, mujoco.mjtRndFlag.mjRND_REFLECTION,
+                     mujoco.mjtRndFlag.mjRND_SKYBOX):
+            flags[flag] = 0
+
+    def render(self, data):
+        self.renderer.update_scene(data, camera=self.camera)
+        return self.renderer.render()
+
+    def close(self):
+        self.renderer.close()
