@@ -62,7 +62,7 @@ class Moments(nn.Module):
 
     def __init__(self, cfg):
         super().__init__()
-        self.impl, self.decay = cfg.impl, cfg.decay
+        self.impl, self.decay, self.max = cfg.impl, cfg.decay, cfg.max  # max caps the scale 1/std
         self.register_buffer('mean', torch.zeros((), dtype=torch.float64))
         self.register_buffer('sqrs', torch.zeros((), dtype=torch.float64))
         self.register_buffer('count', torch.zeros((), dtype=torch.int64))
@@ -76,7 +76,7 @@ class Moments(nn.Module):
             self.sqrs.mul_(self.decay).add_((1 - self.decay) * x.detach().double().pow(2).mean())
             correction = 1 - self.decay ** self.count.double()
             mean, sqrs = self.mean / correction, self.sqrs / correction
-            std = (sqrs - mean ** 2).clamp(min=1e-16).sqrt()
+            std = (sqrs - mean ** 2).clamp(min=0).sqrt().clamp(min=1 / self.max)
         return (x - mean.float()) / std.float()
 
 
@@ -146,7 +146,8 @@ class WorldModel(nn.Module):
             for key, dist in dists.items():
                 target = data['cont'] if key == 'cont' else data[key]
                 losses[key] = dist.loss(target.float()).mean()
-        total = kl_loss + sum(cfg.loss_scales.get(k, 1.0) * v for k, v in losses.items())
+        scales = cfg.loss_scales
+        total = scales.get('kl', 1.0) * kl_loss + sum(scales.get(k, 1.0) * v for k, v in losses.items())
         metrics = {f'{k}_loss': v.detach() for k, v in losses.items()}
         metrics.update(kl=kl.detach().mean(), kl_rep=rep.mean(), kl_scale=self.kl_scale.value.clone(),
                        prior_ent=self.rssm.dist(prior).entropy().sum(-1).mean().detach(),

@@ -337,6 +337,8 @@ class Encoder(nn.Module):
 
     def __init__(self, shapes, cfg):
         super().__init__()
+        if cfg.cnn != 'simple':
+            raise ValueError(f"encoder.cnn must be 'simple' (DayDreamer's conv stack), got {cfg.cnn!r}")
         self.cnn_keys = [k for k, s in shapes.items() if len(s) == 3 and re.match(cfg.cnn_keys, k)]
         self.mlp_keys = [k for k, s in shapes.items() if len(s) in (0, 1) and re.match(cfg.mlp_keys, k)]
         self.shapes = {k: tuple(s) for k, s in shapes.items()}
@@ -387,6 +389,8 @@ class Decoder(nn.Module):
 
     def __init__(self, shapes, feat_dim, cfg):
         super().__init__()
+        if cfg.cnn != 'simple':
+            raise ValueError(f"decoder.cnn must be 'simple' (DayDreamer's conv stack), got {cfg.cnn!r}")
         self.cnn_keys = [k for k, s in shapes.items() if len(s) == 3 and re.match(cfg.cnn_keys, k)]
         self.mlp_keys = [k for k, s in shapes.items() if len(s) == 1 and re.match(cfg.mlp_keys, k)]
         self.shapes, self.image_dist = shapes, cfg.image_dist
