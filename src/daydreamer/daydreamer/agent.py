@@ -62,6 +62,8 @@ class Moments(nn.Module):
 
     def __init__(self, cfg):
         super().__init__()
+        if cfg.impl not in ('mean_std', 'off'):
+            raise ValueError(f"advnorm.impl must be 'mean_std' or 'off', got {cfg.impl!r}")
         self.impl, self.decay, self.max = cfg.impl, cfg.decay, cfg.max  # max caps the scale 1/std
         self.register_buffer('mean', torch.zeros((), dtype=torch.float64))
         self.register_buffer('sqrs', torch.zeros((), dtype=torch.float64))
@@ -240,7 +242,7 @@ class ActorCritic(nn.Module):
                 rets.append(reward[t] + cfg.discount * cont[t + 1] * ((1 - lam) * value[t + 1] + lam * rets[-1]))
             ret = torch.stack(rets[1:][::-1])
             dist = self.actor(feat[:-1].detach())
-            adv = self.advnorm(ret - value[:-1])
+            adv = self.advnorm(ret - value[:-1] if cfg.actor_baseline else ret)
             if self.discrete:
                 grad = cfg.actor_grad_disc
             else:
@@ -252,10 +254,11 @@ class ActorCritic(nn.Module):
             else:
                 raise ValueError(f'unknown actor gradient {grad!r}')
             ent = self.norm_entropy(dist)
+            # As the reference's AutoAdapt: update the scale from this batch's entropy, then use it.
+            self.actent.update(ent.detach().mean((0, 1)) if ent.dim() == 3 else ent.detach().mean())
             ent_bonus = (self.actent.value * ent).sum(-1) if ent.dim() == 3 else self.actent.value * ent
             actor_loss = -(weight[:-1] * (objective + ent_bonus)).mean()
         metrics = actor_opt(actor_loss)
-        self.actent.update(ent.detach().mean(tuple(range(ent.dim() - 1))) if ent.dim() == 3 else ent.detach().mean())
         if cfg.value_head:
             critic_dist = self.critic(feat[:-1].detach())
             critic_loss = (weight[:-1] * critic_dist.loss(ret.detach())).mean()

@@ -95,7 +95,9 @@ def _convert(key, value, default):
             except ValueError:
                 pass
     elif isinstance(default, str):
-        if isinstance(value, (str, int, float, bool)):
+        if isinstance(value, bool):  # YAML reads unquoted off/no/yes as bools: never turn them into 'False'
+            raise ConfigError(f"{key}: expected str, got {value!r} (quote it in YAML, e.g. 'off')")
+        if isinstance(value, (str, int, float)):
             return str(value)
     elif isinstance(default, tuple):
         if isinstance(value, str):
