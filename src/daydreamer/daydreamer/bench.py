@@ -1,7 +1,22 @@
-"""Micro-benchmarks of the training pipeline's parts. Each returns a dict of numbers; the CLI prints them."""
+"""Micro-benchmarks of the training pipeline's parts, and learning curves. Each returns a dict of numbers;
+the CLI prints them.
 
+- `bench_replay`, `bench_actor`, `bench_learner`: the replay, one policy step, one update.
+- `bench_env`: env steps per second (rendering included, random actions) on one core.
+- `bench_learn`: trains for a number of env steps with greedy evaluations on a schedule, then writes
+  `<logdir>/curve.csv` and `<logdir>/curve.png` (return vs env steps, with the published score or the
+  random-policy level of the task as reference lines, `PUBLISHED`).
+"""
+
+import csv
+import json
+import logging
+import math
+import os
+import sys
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -117,7 +132,200 @@ def bench_learner(config, seconds=20.0, warmup=2):
             'params': sum(p.numel() for p in agent.parameters())}
 
 
-def run(what, config, seconds=None):
+# ------------------------------------------------------------------------------------------------
+# Env throughput.
+
+
+def _task_env(config):
+    """The config's task wrapped as `loops.make_env` builds it, without importing torch (loops does)."""
+    if 'daydreamer.loops' in sys.modules:
+        return sys.modules['daydreamer.loops'].make_env(config)
+    from daydreamer import envs
+    accepts = envs.parameters(config.task)
+    kwargs = {'seed': config.seed * 1000}
+    if 'size' in accepts:
+        kwargs['size'] = tuple(config.env.size)
+    wrapping = {'length': config.env.length, 'repeat': config.env.repeat, 'resets': config.env.resets}
+    if 'repeat' in accepts:
+        kwargs['repeat'], wrapping['repeat'] = config.env.repeat, 1
+    return envs.wrap(envs.make(config.task, **kwargs), wrapping)
+
+
+def _pin_to_one_core():
+    """Restricts this thread (and the threads it starts, e.g. the GL rasteriser's) to one CPU; returns a
+    function that undoes it."""
+    if 'torch' in sys.modules:
+        torch = sys.modules['torch']
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+    else:
+        threads = None
+    allowed = os.sched_getaffinity(0) if hasattr(os, 'sched_getaffinity') else None
+    if allowed:
+        os.sched_setaffinity(0, {min(allowed)})
+
+    def undo():
+        if allowed:
+            os.sched_setaffinity(0, allowed)
+        if threads:
+            sys.modules['torch'].set_num_threads(threads)
+    return undo
+
+
+def bench_env(config, seconds=5.0, min_steps=20):
+    """Env steps per second of the config's task (wrapped as for training) under uniform random actions,
+    rendering included, on one CPU core. Steps that reset (after `is_last`) count as steps, so long
+    scripted resets show in the rate; `reset_ms` is the first reset alone (after construction)."""
+    undo = _pin_to_one_core()
+    try:
+        begin = time.perf_counter()
+        env = _task_env(config)
+        made = time.perf_counter()
+        space = env.act_space['action']
+        rng = np.random.default_rng(0)
+        env.step({'action': space.sample(rng), 'reset': True})
+        reset_s = time.perf_counter() - made
+        steps = episodes = 0
+        start = time.perf_counter()
+        while time.perf_counter() - start < seconds or steps < min_steps:
+            obs = env.step({'action': space.sample(rng), 'reset': False})
+            steps += 1
+            episodes += bool(obs['is_last'])
+        elapsed = time.perf_counter() - start
+        render = any(s.dtype == np.uint8 and len(s.shape) == 3 for s in env.obs_space.values())
+        env.close()
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else None
+    finally:
+        undo()
+    return {'task': config.task, 'steps_per_s': steps / elapsed, 'ms_per_step': 1e3 * elapsed / steps,
+            'render': render, 'steps': steps, 'episodes': episodes, 'reset_ms': 1e3 * reset_s,
+            'make_s': made - begin, 'cores': cores, 'torch_imported': 'torch' in sys.modules}
+
+
+# ------------------------------------------------------------------------------------------------
+# Learning curves.
+
+# Reference levels drawn on learning curves: (label, return). DMC: DreamerV1 at 0.5M and 1M env frames
+# (pixels; benchmarks.md §1, V1 columns, means over 5 seeds) and DreamerV3 proprio at 0.5M. Robot tasks:
+# the random-policy and scripted levels measured in their env modules, and DayDreamer's real Sphero
+# (robot_tasks.md §6: average reward per step about -0.2 after 9.9k steps, i.e. about -20 per
+# 100-step episode; the y axis reading there is unverified).
+PUBLISHED = {
+    **{f'dmc_{task}': [(f'DreamerV1 0.5M frames: {half} ({task})', half),
+                       (f'DreamerV1 1M frames: {full} ({task})', full)]
+       for task, half, full in (('walker_walk', 886, 956), ('cartpole_swingup', 678, 855),
+                                ('cheetah_run', 630, 713), ('reacher_easy', 430, 603))},
+    **{f'dmc_{task}_proprio': [(f'DreamerV3 proprio 0.5M frames: {score} ({task})', score)]
+       for task, score in (('walker_walk', 881), ('cartpole_swingup', 856), ('cheetah_run', 596),
+                           ('reacher_easy', 962))},
+    'point_vector': [('random policy: 10.7', 10.7), ('scripted: 46.7', 46.7)],
+    'point_image': [('random policy: 10.7', 10.7), ('scripted: 46.7', 46.7)],
+    'sphero_sim': [('random policy: -53', -53.0), ('scripted (privileged): -3', -3.0),
+                   ('DayDreamer real Sphero, 9.9k steps: about -20', -20.0)],
+}
+
+
+def read_curve(metrics_path):
+    """(eval, episode) dicts {env_step: return} from a run's metrics.jsonl (the last value per step)."""
+    evals, episodes = {}, {}
+    try:
+        lines = Path(metrics_path).read_text().splitlines()
+    except FileNotFoundError:
+        return evals, episodes
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue  # a line cut by a crash
+        step = int(record.get('step', -1))
+        if 'eval_return' in record:
+            evals[step] = float(record['eval_return'])
+        if 'episode/return' in record:
+            episodes[step] = float(record['episode/return'])
+    return evals, episodes
+
+
+def write_curve_csv(path, evals, episodes, frames_per_step=1):
+    """curve.csv: env_step, env_frames (env_step x action repeat for DMC, else env_step), eval_return and
+    episode_return (the mean training-episode return logged at that step); empty where not logged."""
+    with open(path, 'w', newline='') as f:
+        writer = csv.writer(f)
+        writer.writerow(['env_step', 'env_frames', 'eval_return', 'episode_return'])
+        for step in sorted(set(evals) | set(episodes)):
+            writer.writerow([step, step * frames_per_step, _cell(evals.get(step)), _cell(episodes.get(step))])
+
+
+def _cell(value):
+    return '' if value is None else f'{value:.6g}'
+
+
+def plot_curve(path, task, evals, episodes, frames_per_step=1, title=None):
+    """curve.png: eval and training-episode returns vs env steps (env frames for DMC), with the task's
+    reference levels. Returns the path, or None when matplotlib is not installed."""
+    try:
+        import matplotlib
+        matplotlib.use('Agg')
+        import matplotlib.pyplot as plt
+    except ImportError:
+        logging.getLogger(__name__).warning('matplotlib is not installed: no %s (pip install matplotlib)', path)
+        return None
+    fig, ax = plt.subplots(figsize=(8, 4.8), dpi=100)
+    try:
+        if episodes:
+            steps = sorted(episodes)
+            ax.plot([s * frames_per_step for s in steps], [episodes[s] for s in steps], '.-', color='tab:blue',
+                    alpha=0.5, label='training episodes (mean per log)')
+        if evals:
+            steps = sorted(evals)
+            ax.plot([s * frames_per_step for s in steps], [evals[s] for s in steps], 'o-', color='tab:orange',
+                    label='greedy evaluation')
+        for i, (label, level) in enumerate(PUBLISHED.get(task, [])):
+            ax.axhline(level, linestyle=('--', ':', '-.')[i % 3], color='grey', linewidth=1, label=label)
+        ax.set_xlabel(f'env frames (action repeat {frames_per_step})' if frames_per_step > 1 else 'env steps')
+        ax.set_ylabel('episode return')
+        ax.set_title(title or task)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc='best')
+        fig.tight_layout()
+        fig.savefig(path)
+    finally:
+        plt.close(fig)
+    return path
+
+
+def bench_learn(config, logdir, steps, eval_every=None):
+    """Trains `steps` env steps with `loops.train` (which evaluates greedily every `run.eval_every` env
+    steps over `run.eval_eps` episodes and logs eval_return to metrics.jsonl), then writes the curve.
+
+    eval_every: None takes the config's `run.eval_every` when it is between 1 and `steps`, else steps/10.
+    Rerunning with the same logdir resumes the run up to the new `steps`."""
+    from daydreamer import loops
+    steps = int(steps)
+    if eval_every is None:
+        every = config.run.eval_every
+        eval_every = every if 0 < every <= steps else max(1, steps // 10)
+    config = config.update({'run.steps': steps, 'run.eval_every': int(eval_every)})
+    logdir = Path(logdir)
+    begin = time.perf_counter()
+    counters = loops.train(config, logdir)
+    seconds = time.perf_counter() - begin
+    evals, episodes = read_curve(logdir / 'metrics.jsonl')
+    frames = config.env.repeat if config.task.startswith('dmc_') else 1
+    write_curve_csv(logdir / 'curve.csv', evals, episodes, frames)
+    png = plot_curve(logdir / 'curve.png', config.task, evals, episodes, frames,
+                     title=f'{config.task}: {logdir.name}')
+    last = evals[max(evals)] if evals else math.nan
+    return {'task': config.task, 'steps': int(counters['step']), 'updates': int(counters['updates']),
+            'seconds': seconds,
+            'evals': len(evals), 'eval_every': int(eval_every), 'last_eval_return': last,
+            'best_eval_return': max(evals.values()) if evals else math.nan,
+            'reference': '; '.join(label for label, _ in PUBLISHED.get(config.task, [])) or None,
+            'curve_csv': str(logdir / 'curve.csv'), 'curve_png': str(png) if png else None}
+
+
+def run(what, config, seconds=None, logdir=None, steps=None):
+    """Dispatches `daydreamer bench WHAT`. 'learn' needs `steps` (else the config's run.steps when it is
+    a real budget) and writes into `logdir` (default logdir/bench-learn-<task>)."""
     if what == 'actor':
         return bench_actor(config, **({'seconds': seconds} if seconds else {}))
     if what == 'learner':
@@ -125,4 +333,12 @@ def run(what, config, seconds=None):
     if what == 'replay':
         return bench_replay(**({'seconds': seconds} if seconds else {}), length=config.replay_chunk,
                             batch=config.batch_size)
-    raise SystemExit(f"error: bench needs one of actor, learner, replay (got {what!r})")
+    if what == 'env':
+        return bench_env(config, **({'seconds': seconds} if seconds else {}))
+    if what == 'learn':
+        if steps is None:
+            if config.run.steps >= 10 ** 9:
+                raise SystemExit('error: bench learn needs a step budget (--steps N, or --run.steps N)')
+            steps = config.run.steps
+        return bench_learn(config, logdir or str(Path('logdir') / f'bench-learn-{config.task}'), steps)
+    raise SystemExit(f"error: bench needs one of actor, env, learn, learner, replay (got {what!r})")

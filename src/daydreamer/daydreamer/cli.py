@@ -4,7 +4,8 @@
   daydreamer act   --configs a1 --logdir DIR                     acting half: writes experience, loads weights
   daydreamer learn --configs a1 --logdir DIR                     learning half: trains, publishes weights
   daydreamer eval  --logdir DIR [--episodes N]                   greedy returns of the saved policy
-  daydreamer bench actor|learner|replay [--configs ...] [--json]
+  daydreamer bench actor|learner|replay|env [--configs ...] [--json] [--seconds S]
+  daydreamer bench learn --configs ... --task T --steps N --logdir DIR   learning curve: curve.csv, curve.png
   daydreamer config [--configs ...] [--key value ...]            print the merged config
 
 Rerunning with the same logdir resumes; without --configs the logdir's config.yaml is used.
@@ -29,11 +30,12 @@ def _parser():
                'see `daydreamer config`. Blocks: --configs a1|ur5|xarm|sphero|dreamerv1|planet|novalue|debug|point.',
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('command', choices=COMMANDS)
-    parser.add_argument('what', nargs='?', help='for bench: actor, learner or replay')
+    parser.add_argument('what', nargs='?', help='for bench: actor, env, learn, learner or replay')
     parser.add_argument('--logdir', help='run directory (created, or resumed when it exists)')
     parser.add_argument('--episodes', type=int, default=10, help='eval: episodes to run')
     parser.add_argument('--json', action='store_true', help='bench/eval: print one JSON object')
     parser.add_argument('--seconds', type=float, default=None, help='bench: time budget per measurement')
+    parser.add_argument('--steps', type=int, default=None, help='bench learn: env steps to train (sets run.steps)')
     parser.add_argument('--verbose', '-v', action='store_true')
     return parser
 
@@ -68,7 +70,7 @@ def _run(args, config):
         return 0
     if args.command == 'bench':
         from . import bench
-        result = bench.run(args.what, config, seconds=args.seconds)
+        result = bench.run(args.what, config, seconds=args.seconds, logdir=args.logdir, steps=args.steps)
         print(json.dumps(result) if args.json else '\n'.join(f'{k}: {v}' for k, v in result.items()))
         return 0
     logdir = args.logdir or str(Path('logdir') / config.task)

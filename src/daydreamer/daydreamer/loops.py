@@ -389,12 +389,17 @@ def _log_train(logger, counters, episodes, train_metrics, videos, lock, replay, 
 
 def evaluate_policy(config, agent, episodes, env=None):
     """Greedy episodes on a fresh eval env; returns their returns."""
+    own = env is None
     env = env or make_env(config, mode='eval')
     driver = Driver([lambda: env], restart=False)
     returns = []
-    while len(returns) < episodes:
-        _, done = driver.step(agent.policy, 'eval')
-        returns += [e['return'] for e in done]
+    try:
+        while len(returns) < episodes:
+            _, done = driver.step(agent.policy, 'eval')
+            returns += [e['return'] for e in done]
+    finally:
+        if own:  # a rendering env holds a GL context
+            env.close()
     return returns
 
 
@@ -521,7 +526,7 @@ def evaluate(config, logdir, episodes):
             raise SystemExit(f'error: no checkpoint or policy weights in {logdir} (expected checkpoints/ckpt-*.safetensors '
                              'or weights/policy-*.safetensors)')
         counters, source = {'updates': weights.loaded}, 'weights'
-    returns = evaluate_policy(config, agent, episodes, env)
+    returns = evaluate_policy(config, agent, episodes)
     env.close()
     return {'task': config.task, 'source': source, 'updates': int(counters.get('updates', 0)),
             'step': int(counters.get('step', 0)), 'episodes': len(returns),

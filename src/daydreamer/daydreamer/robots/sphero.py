@@ -1,0 +1,197 @@
+"""Sphero navigation: the parts shared by the simulated twin and the real bridge (no simulator, no ROS).
+
+Follows DayDreamer's `embodied/envs/sphero.py` (shared/reference/robot_tasks.md §3):
+
+- **Action.** A 2-D motor command a in [-1, 1]^2 becomes raw left/right motor powers int(a * 70) out of
+  255 (`MAX_CONTROL`), held for 0.5 s (2 Hz). The reference does not clip, so an unbounded policy sample
+  could exceed 70; `motor_command` clips to [-1, 1] first by default (the bridge's safety rule).
+- **Ball position.** The ball is found in the overhead RGB frame by an HSV threshold (`white_mask`: a
+  binary opening removes specks), its mask centroid in pixel-index coordinates (pixel i has coordinate
+  i, as in the reference's `np.arange(640)`), normalised by the arena's pixel box: 0 at `arena_min`,
+  1 at `arena_max`, x along image columns (right), y along image rows (down). When the ball is not
+  found, `BallTracker` keeps the last position (as the reference does).
+- **Reward.** -||pos - goal|| with goal (0.825, 0.165) in those normalised coordinates;
+  success = reward > -0.1.
+- **Observation.** The frame, optionally column-cropped (the reference crops columns 80:-30 of its
+  640x480 RealSense frame), area-resized to 64x64 RGB.
+- **Reset.** The reference drives 5 random 1 s moves at raw power +-100 per wheel (`reset_moves`), then
+  waits 4 s for the ball to settle.
+
+Images are RGB uint8 (H, W, 3) everywhere (the reference converts BGR itself). HSV follows OpenCV's
+8-bit convention (H in [0, 180), S and V in [0, 255]) so that calibrated OpenCV thresholds carry over.
+"""
+
+import functools
+
+import numpy as np
+
+MAX_CONTROL = 70          # raw motor power at |action| = 1, out of RAW_MAX
+RAW_MAX = 255
+CONTROL_HZ = 2.0
+STEP_SECONDS = 1.0 / CONTROL_HZ
+EPISODE_LENGTH = 100      # agent steps (50 s)
+GOAL = (0.825, 0.165)     # normalised arena coordinates (x right, y down in the image)
+SUCCESS_THRESHOLD = 0.1
+RESET_POWER, RESET_MOVES, RESET_MOVE_SECONDS, RESET_WAIT_SECONDS = 100, 5, 1.0, 4.0
+
+# The reference's real setup: a 640x480 RealSense colour frame, the arena's pixel box in that frame, the
+# columns kept for the observation, and its HSV thresholds (called white there; calibrated to its camera
+# and lighting, so recalibrate for another setup).
+REFERENCE_FRAME = (480, 640)
+REFERENCE_ARENA_MIN, REFERENCE_ARENA_MAX = (193, 67), (480, 370)
+REFERENCE_CROP_COLUMNS = (80, -30)
+REFERENCE_HSV_LOW, REFERENCE_HSV_HIGH = (94, 87, 83), (129, 255, 171)
+# A white ball under even light on a dark floor (the simulated arena): any hue, low saturation, bright.
+WHITE_HSV_LOW, WHITE_HSV_HIGH = (0, 0, 170), (180, 70, 255)
+
+
+def motor_command(action, max_control=MAX_CONTROL, clip=True):
+    """(left, right) raw motor powers (ints) for an action in [-1, 1]^2; NaN counts as 0."""
+    action = np.nan_to_num(np.asarray(action, np.float64).reshape(2))
+    if clip:
+        action = np.clip(action, -1.0, 1.0)
+    left, right = (int(a * max_control) for a in action)  # int() truncates toward zero, as the reference
+    return left, right
+
+
+def reset_moves(rng, moves=RESET_MOVES, power=RESET_POWER):
+    """The scripted random drive of a reset: `moves` (left, right) raw powers, each wheel +-`power`."""
+    return [tuple(int(s) * power for s in rng.choice([-1, 1], 2)) for _ in range(moves)]
+
+
+def rgb_to_hsv(image):
+    """uint8 RGB (..., 3) -> uint8 HSV in OpenCV's 8-bit convention (H in [0, 180), S, V in [0, 255])."""
+    rgb = np.asarray(image, np.float32)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    v = rgb.max(-1)
+    delta = v - rgb.min(-1)
+    s = np.where(v > 0, delta * 255.0 / np.maximum(v, 1e-6), 0.0)
+    safe = np.maximum(delta, 1e-6)
+    h = np.where(v == r, (g - b) / safe, np.where(v == g, 2.0 + (b - r) / safe, 4.0 + (r - g) / safe))
+    h = np.where(delta > 0, (h * 30.0) % 180.0, 0.0)  # 60 degrees per sector, halved to fit a byte
+    return np.stack([np.round(h) % 180, np.round(s), v], -1).astype(np.uint8)
+
+
+def white_mask(image, low=WHITE_HSV_LOW, high=WHITE_HSV_HIGH, opening=1):
+    """Boolean (H, W) mask of the pixels inside the HSV box [low, high], after `opening` iterations of a
+    3x3 binary erosion followed by as many dilations (the reference uses 2 on 640x480 frames)."""
+    image = np.asarray(image)
+    value, low, high = image.max(-1), np.asarray(low), np.asarray(high)
+    mask = (value >= low[2]) & (value <= high[2])  # V first: cheap, and it rejects most of a dark arena
+    candidates = image[mask]
+    hsv = rgb_to_hsv(candidates)
+    mask[mask] = np.all((hsv >= low) & (hsv <= high), -1)
+    for _ in range(opening):
+        mask = _erode(mask)
+    for _ in range(opening):
+        mask = _dilate(mask)
+    return mask
+
+
+def _erode(mask):
+    padded = np.pad(mask, 1, constant_values=False)
+    out = np.ones_like(mask)
+    h, w = mask.shape
+    for dy in range(3):
+        for dx in range(3):
+            out &= padded[dy:dy + h, dx:dx + w]
+    return out
+
+
+def _dilate(mask):
+    padded = np.pad(mask, 1, constant_values=False)
+    out = np.zeros_like(mask)
+    h, w = mask.shape
+    for dy in range(3):
+        for dx in range(3):
+            out |= padded[dy:dy + h, dx:dx + w]
+    return out
+
+
+def ball_pixel(image, low=WHITE_HSV_LOW, high=WHITE_HSV_HIGH, opening=1):
+    """(x, y) centroid in pixel-index coordinates (x = column, y = row) of the thresholded ball, or None
+    when no pixel passes."""
+    mask = white_mask(image, low, high, opening)
+    rows, cols = np.nonzero(mask)
+    if not len(rows):
+        return None
+    return np.array([cols.mean(), rows.mean()])
+
+
+def normalise(pixel, arena_min, arena_max):
+    """Pixel-index coordinates -> arena coordinates: 0 at `arena_min`, 1 at `arena_max`, per axis."""
+    arena_min, arena_max = np.asarray(arena_min, np.float64), np.asarray(arena_max, np.float64)
+    return (np.asarray(pixel, np.float64) - arena_min) / (arena_max - arena_min)
+
+
+def detect_ball(image, arena_min=REFERENCE_ARENA_MIN, arena_max=REFERENCE_ARENA_MAX, low=WHITE_HSV_LOW,
+                high=WHITE_HSV_HIGH, opening=1):
+    """Normalised (2,) ball position in the arena box, or None when the ball is not visible."""
+    pixel = ball_pixel(image, low, high, opening)
+    return None if pixel is None else normalise(pixel, arena_min, arena_max)
+
+
+def reward(pos, goal=GOAL):
+    """-||pos - goal|| in normalised arena coordinates."""
+    return -float(np.hypot(*(np.asarray(pos, np.float64) - np.asarray(goal, np.float64))))
+
+
+def success(value, threshold=SUCCESS_THRESHOLD):
+    """The reference's log_success: reward above -threshold."""
+    return bool(value > -threshold)
+
+
+def resize_area(image, size):
+    """Area-average resize of (H, W[, C]) to `size` = (h, w); exact for any ratio, numpy only."""
+    image = np.asarray(image)
+    rows, cols = _area_weights(image.shape[0], size[0]), _area_weights(image.shape[1], size[1])
+    flat = image.reshape(image.shape[:2] + (-1,)).astype(np.float32)
+    # Batches of small products: one large 2-D product goes to multithreaded BLAS, which is ~100x slower
+    # for these sizes on a busy machine.
+    out = np.matmul(cols, np.matmul(rows, flat.transpose(1, 0, 2)).transpose(1, 0, 2))  # (h, w, C)
+    out = out.reshape(tuple(size) + image.shape[2:])
+    return np.clip(np.round(out), 0, 255).astype(np.uint8) if image.dtype == np.uint8 else out
+
+
+@functools.lru_cache(maxsize=16)
+def _area_weights(n_in, n_out):
+    """(n_out, n_in) matrix whose row i averages the input cells that output cell i covers."""
+    edges = np.arange(n_out + 1) * (n_in / n_out)
+    lo, hi = edges[:-1, None], edges[1:, None]
+    cells = np.arange(n_in)[None]
+    overlap = np.clip(np.minimum(hi, cells + 1) - np.maximum(lo, cells), 0, None)
+    weights = (overlap / overlap.sum(1, keepdims=True)).astype(np.float32)
+    weights.flags.writeable = False  # shared by the cache
+    return weights
+
+
+def observation_image(frame, size=(64, 64), crop_columns=None):
+    """The agent's image: `frame` (RGB) with columns [start, stop) kept (None: all), resized to `size`."""
+    if crop_columns is not None:
+        frame = frame[:, slice(*crop_columns)]
+    return resize_area(frame, size)
+
+
+class BallTracker:
+    """Ball position and reward from successive frames; keeps the last position while the ball is hidden.
+
+    `update(frame)` returns the normalised position (None until the ball has been seen once)."""
+
+    def __init__(self, arena_min=REFERENCE_ARENA_MIN, arena_max=REFERENCE_ARENA_MAX, goal=GOAL,
+                 low=WHITE_HSV_LOW, high=WHITE_HSV_HIGH, opening=1):
+        self.arena_min, self.arena_max, self.goal = arena_min, arena_max, goal
+        self.low, self.high, self.opening = low, high, opening
+        self.pos, self.visible = None, False
+
+    def update(self, frame):
+        pos = detect_ball(frame, self.arena_min, self.arena_max, self.low, self.high, self.opening)
+        self.visible = pos is not None
+        if self.visible:
+            self.pos = pos
+        return self.pos
+
+    def reward(self):
+        """The reward of the last position (the worst corner's distance while the ball was never seen)."""
+        if self.pos is None:
+            return -float(np.hypot(max(self.goal[0], 1 - self.goal[0]), max(self.goal[1], 1 - self.goal[1])))
+        return reward(self.pos, self.goal)
