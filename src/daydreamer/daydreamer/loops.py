@@ -523,8 +523,8 @@ def evaluate(config, logdir, episodes):
     if counters is None:
         weights = Weights(logdir)
         if not weights.poll(agent, device):
-            raise SystemExit(f'error: no checkpoint or policy weights in {logdir} (expected checkpoints/ckpt-*.safetensors '
-                             'or weights/policy-*.safetensors)')
+            raise SystemExit(f'error: no checkpoint or policy weights in {logdir} '
+                             '(expected checkpoints/ckpt-*.safetensors or weights/policy-*.safetensors)')
         counters, source = {'updates': weights.loaded}, 'weights'
     returns = evaluate_policy(config, agent, episodes)
     env.close()

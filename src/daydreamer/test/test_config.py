@@ -149,7 +149,8 @@ def test_block_values_are_validated(tmp_path):
         'ok': {'rssm': {'deter': 16}, 'loss_scales': {'depth': 2}, 'lr': '1e-3'}}))
     assert raises("config block 'bad'", load_config, ['bad'], path=path) == \
         "config block 'bad': rssm.deter: expected int, got 'foo'"
-    assert 'rssm.deter' in raises("config block 'typo': unknown config key 'rssm.detr'", load_config, ['typo'], path=path)
+    message = raises("config block 'typo': unknown config key 'rssm.detr'", load_config, ['typo'], path=path)
+    assert 'rssm.deter' in message
     raises("config block 'group': rssm: is a group", load_config, ['group'], path=path)
     c = load_config(['ok'], path=path)
     assert c.to_dict() == {'rssm': {'deter': 16, 'units': 8}, 'loss_scales': {'kl': 1.0, 'depth': 2.0}, 'lr': 1e-3}

@@ -45,7 +45,8 @@ class Counter(Env):
 
 def test_spaces():
     assert set(TASKS) >= {'point_vector', 'point_image'}
-    for name, key, space in [('point_vector', 'vector', Space(np.float32, (4,), [-1, -1, -1.7, -1.7], [1, 1, 1.7, 1.7])),
+    vector = Space(np.float32, (4,), [-1, -1, -1.7, -1.7], [1, 1, 1.7, 1.7])
+    for name, key, space in [('point_vector', 'vector', vector),
                              ('point_image', 'image', Space(np.uint8, (64, 64, 3), 0, 255))]:
         env = make(name, seed=0)
         assert set(env.obs_space) == {key, 'reward', 'is_first', 'is_last', 'is_terminal'}
@@ -191,7 +192,8 @@ def test_validate_obs():
         "observation 'image' has dtype float32, expected uint8 (no safe cast)"]
     assert problems(image=np.zeros((64, 64, 3), np.int64)) == [
         "observation 'image' has dtype int64, expected uint8 (no safe cast)"]
-    assert problems(is_first=np.float32(1)) == ["observation 'is_first' has dtype float32, expected bool (no safe cast)"]
+    expected = "observation 'is_first' has dtype float32, expected bool (no safe cast)"
+    assert problems(is_first=np.float32(1)) == [expected]
     vector = np.zeros(16, np.float32)
     vector[3] = np.nan
     assert problems(vector=vector) == ["observation 'vector' contains NaN at index 3"]

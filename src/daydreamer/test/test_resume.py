@@ -1,12 +1,10 @@
 """Resume after SIGKILL: step counter, weights and every fully written replay chunk come back."""
 
-import os
 import re
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch

@@ -55,5 +55,6 @@ def make(name, **kwargs):
     return factory(name)(**kwargs)
 
 
-__all__ = ['TASKS', 'make', 'factory', 'parameters', 'register', 'wrap', 'Env', 'Wrapper', 'TimeLimit', 'ActionRepeat', 'ClipAction',
+__all__ = ['TASKS', 'make', 'factory', 'parameters', 'register', 'wrap', 'Env', 'Wrapper', 'TimeLimit',
+           'ActionRepeat', 'ClipAction',
            'BadObservation', 'validate_obs', 'check_obs']
