@@ -57,6 +57,9 @@ def make_env(config, index=0, mode='train'):
     wrapping = {'length': config.env.length, 'repeat': config.env.repeat, 'resets': config.env.resets}
     if 'repeat' in accepts:
         kwargs['repeat'], wrapping['repeat'] = config.env.repeat, 1
+    if 'render' in accepts:  # a camera no network reads (A1) would only fill the replay
+        kwargs['render'] = any(re.match(pattern, 'image') for pattern in (config.encoder.cnn_keys,
+                                                                           config.decoder.cnn_keys))
     return envs.wrap(envs.make(config.task, **kwargs), wrapping)
 
 
