@@ -58,8 +58,8 @@ def make_env(config, index=0, mode='train'):
     if 'repeat' in accepts:
         kwargs['repeat'], wrapping['repeat'] = config.env.repeat, 1
     if 'render' in accepts:  # a camera no network reads (A1) would only fill the replay
-        kwargs['render'] = any(re.match(pattern, 'image') for pattern in (config.encoder.cnn_keys,
-                                                                           config.decoder.cnn_keys))
+        patterns = (config.encoder.cnn_keys, config.decoder.cnn_keys)
+        kwargs['render'] = any(re.match(pattern, 'image') for pattern in patterns)
     return envs.wrap(envs.make(config.task, **kwargs), wrapping)
 
 

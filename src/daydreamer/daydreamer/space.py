@@ -51,5 +51,6 @@ class Space:
                 and np.array_equal(self.low, other.low) and np.array_equal(self.high, other.high))
 
     def __repr__(self):
-        low, high = np.min(self.low, initial=np.inf), np.max(self.high, initial=-np.inf)
+        low = self.low.min() if self.low.size else None
+        high = self.high.max() if self.high.size else None
         return f'Space({self.dtype.name}, shape={self.shape}, low={low}, high={high})'

@@ -1,0 +1,355 @@
+"""Pick-and-place logic of the UR5 and xArm tasks, shared by the MuJoCo twins and the real-robot bridges.
+
+No simulator and no ROS here: this module turns the six discrete actions into Cartesian goals, keeps the
+task's beliefs (is the object grasped, in which bin was it grasped, which bin holds it), computes the reward
+from what the real robot senses (gripper position and tool position), scripts the resets, encodes depth
+like the RealSense pipeline, and finds the coloured object in a camera image. It follows DayDreamer's
+`embodied/envs/robot_interface.py` (`PickPlace`, `UR5SimpleRobotWrapper`, `XArmSimpleRobotWrapper`), see
+shared/reference/robot_tasks.md section 2.
+
+Actions (index: effect; moves are 4 cm on a 4 cm grid and clipped to the current bin's box):
+
+    0 / 1: -x / +x     2 / 3: -y / +y     4: toggle the gripper
+    5: hover -> table; at the table with the object grasped: clip into the safe box and lift to hover;
+       otherwise a no-op
+
+At hover the box is the bin's "safe" box, at the table its full box. Only while the object is grasped and
+the arm hovers, a move that would leave the bin by more than 1 cm towards the other bin (along the
+workspace's `axis`) jumps into the other bin's safe box.
+
+Reward (`PickPlace.reward`): the object counts as grasped iff 0.015 < gripper_pos < 0.985 (0 open, 1
+closed). +1 for a new grasp; -1 for losing it (a drop, always in the bin where it was grasped); +10 when the
+arm holds it over the other bin, after which the env opens the gripper, lowers to the table and moves to a
+random grid cell of the new bin. One full pick-and-place earns 11.
+
+Quirks kept from the reference on purpose (the twins must behave like the real robots):
+- UR5 `RIGHT_SAFE_XY_MAX` uses the bin's y bound for x, so the UR5's right safe box is 1.5 cm wide in x.
+- xArm `RIGHT_SAFE_XY_MAX` y (-0.150) lies below `RIGHT_SAFE_XY_MIN` y (-0.130); like `np.clip`, `clip`
+  below then puts every hover position in the right bin at y = -0.150.
+- After a placement `grasped_bin` keeps the old bin until the next grasp or reset.
+- The observation key `gripper_side` holds the bin the object was grasped in and `grasped_side` the bin
+  the arm is in now (the names are swapped in the reference; the one-hot order is OTHER, LEFT, RIGHT).
+"""
+
+import dataclasses
+from typing import NamedTuple
+
+import numpy as np
+
+OTHER, LEFT, RIGHT = 0, 1, 2  # one-hot positions of gripper_side / grasped_side
+SIDE_NAMES = ('other', 'left', 'right')
+GRASP_LOW, GRASP_HIGH = 0.015, 0.985
+ACTIONS = ('-x', '+x', '-y', '+y', 'gripper', 'z')
+DELTAS = ((-1, 0), (1, 0), (0, -1), (0, 1))
+CROSS_SLACK = 0.01  # a move must be clipped by more than this towards the other bin to cross
+
+
+def clip(value, low, high):
+    """np.clip's arithmetic, spelled out: max with `low`, then min with `high` (so `high` wins when the
+    bounds are inverted, as in the xArm's right safe box)."""
+    return np.minimum(np.maximum(value, low), high)
+
+
+@dataclasses.dataclass(frozen=True)
+class Workspace:
+    """Bins, z levels and grid of one robot, in metres in the robot's base frame (the frame its Cartesian
+    poses are reported in: the UR controller's `base`, the xArm's `link_base`)."""
+
+    name: str
+    left_min: tuple
+    left_max: tuple
+    right_min: tuple
+    right_max: tuple
+    left_safe_min: tuple
+    left_safe_max: tuple
+    right_safe_min: tuple
+    right_safe_max: tuple
+    z_table: float
+    z_hover: float
+    z_reset: float
+    axis: int  # the coordinate along which the bins lie side by side
+    sweep_corners: bool  # the UR5's reset pushes the object out of the bin's corners
+    step: float = 0.04  # EnvConfig.max_delta_m: grid and step size
+    side_margin: float = -0.002  # arm_side(): a negative margin widens the boxes
+
+    def box(self, side, hover):
+        """(xy_min, xy_max) of a bin: the safe box when hovering, the full box at the table."""
+        if side == LEFT:
+            box = (self.left_safe_min, self.left_safe_max) if hover else (self.left_min, self.left_max)
+        elif side == RIGHT:
+            box = (self.right_safe_min, self.right_safe_max) if hover else (self.right_min, self.right_max)
+        else:
+            raise ValueError(f'no box for side {side!r}')
+        return np.asarray(box[0], np.float64), np.asarray(box[1], np.float64)
+
+    def side_of(self, xy):
+        """The bin the tool is above (RIGHT is tested first, as in the reference), or OTHER."""
+        xy = np.asarray(xy, np.float64)[:2]
+        for side in (RIGHT, LEFT):
+            low, high = self.box(side, hover=False)
+            if np.all(low + self.side_margin <= xy) and np.all(high - self.side_margin >= xy):
+                return side
+        return OTHER
+
+    def is_hover(self, z):
+        return float(z) > (self.z_hover + self.z_table) / 2
+
+    def snap(self, xy):
+        return np.round(np.asarray(xy, np.float64) / self.step) * self.step
+
+    def random_cell(self, side, rng):
+        """A random grid cell of a bin's safe box (`random_xy_grid`)."""
+        low, high = self.box(side, hover=True)
+        xy = low + (high - low) * np.array([rng.random(), rng.random()])  # like np.random.uniform: low > high is fine
+        return clip(self.snap(xy), low, high)
+
+    def other(self, side):
+        return {LEFT: RIGHT, RIGHT: LEFT}[side]
+
+    def toward(self, side):
+        """The action that moves from `side` towards the other bin."""
+        left_is_higher = self.left_min[self.axis] > self.right_min[self.axis]
+        lower = 2 * self.axis  # action 0 is -x, action 2 is -y
+        return lower if (side == LEFT) == left_is_higher else lower + 1
+
+
+def _ur5():
+    # UR5SimpleRobotWrapper; note its Y_ADJ / X_ADJ are the xArm's swapped.
+    y_adj, x_adj = 0.08, 0.04
+    left_min, left_max = (-0.125, -0.64), (0.048, -0.36)
+    right_min, right_max = (-0.455, -0.64), (-0.285, -0.36)
+    return Workspace(
+        'ur5', left_min, left_max, right_min, right_max,
+        left_safe_min=(left_min[0] + x_adj + 0.06, left_min[1] + y_adj),
+        left_safe_max=(left_max[0] - x_adj, left_max[1] - y_adj),
+        right_safe_min=(right_min[0] + x_adj, right_min[1] + y_adj),
+        right_safe_max=(right_max[1] - x_adj, right_max[1] - y_adj),  # sic: y bound used for x
+        z_table=-0.010, z_hover=0.12, z_reset=0.18, axis=0, sweep_corners=True)
+
+
+def _xarm():
+    x_adj, y_adj = 0.08, 0.04
+    left_min, left_max = (0.252, 0.085), (0.523, 0.175)
+    right_min, right_max = (0.252, -0.170), (0.523, -0.075)
+    return Workspace(
+        'xarm', left_min, left_max, right_min, right_max,
+        left_safe_min=(left_min[0] + x_adj, left_min[1] + y_adj),
+        left_safe_max=(left_max[0] - x_adj, left_max[1] - y_adj),
+        right_safe_min=(right_min[0] + x_adj, right_min[1] + y_adj),
+        right_safe_max=(right_max[0] - x_adj, right_max[1] - y_adj - 0.035),  # sic: below the min
+        z_table=0.182, z_hover=0.290, z_reset=0.450, axis=1, sweep_corners=False)
+
+
+UR5, XARM = _ur5(), _xarm()
+WORKSPACES = {'ur5': UR5, 'xarm': XARM}
+
+
+class Move(NamedTuple):
+    """One blocking motion for the robot layer: kind 'move' with target (x, y, z) (a straight line at fixed
+    tool orientation), or kind 'gripper' with target True (open) / False (close)."""
+
+    kind: str
+    target: object
+
+    @staticmethod
+    def to(x, y, z):
+        return Move('move', (float(x), float(y), float(z)))
+
+    @staticmethod
+    def gripper(open_):
+        return Move('gripper', bool(open_))
+
+
+def is_grasped(gripper_pos):
+    """`check_grasped_object_ur`: the fingers stopped between open and closed, so they hold something."""
+    value = float(np.asarray(gripper_pos).reshape(-1)[0])
+    return GRASP_LOW < value < GRASP_HIGH
+
+
+def target_xy(ws, action, pos, grasped):
+    """`compute_arm_position` for actions 0-3: the xy goal from the tool position `pos` (x, y, z)."""
+    delta = np.asarray(DELTAS[int(action)], np.float64)
+    pos = np.asarray(pos, np.float64)
+    side, hover = ws.side_of(pos), ws.is_hover(pos[2])
+    if side == OTHER:
+        raise ValueError(f'the tool at {pos[:2]} is above neither bin of {ws.name}')
+    low, high = ws.box(side, hover)
+    desired = ws.snap(pos[:2] + delta * ws.step)
+    target = clip(desired, low, high)
+    if grasped and hover:
+        k = ws.axis
+        if side == LEFT and desired[k] + CROSS_SLACK < target[k]:
+            target = clip(target, *ws.box(RIGHT, hover=True))
+        if side == RIGHT and desired[k] - CROSS_SLACK > target[k]:
+            target = clip(target, *ws.box(LEFT, hover=True))
+    for i in range(2):
+        if delta[i] == 0:
+            target[i] = pos[i]  # the other coordinate stays where it is (not snapped)
+    return target
+
+
+def decode_action(ws, action, pos, gripper_open, grasped):
+    """The moves for one discrete action, given the tool position, the commanded gripper state and whether
+    the task believes the object is grasped. An empty list is a no-op."""
+    action = int(action)
+    pos = np.asarray(pos, np.float64)
+    if not 0 <= action < len(ACTIONS):
+        raise ValueError(f'action {action} is not in [0, {len(ACTIONS)})')
+    if action < 4:
+        x, y = target_xy(ws, action, pos, grasped)
+        return [Move.to(x, y, pos[2])]
+    if action == 4:
+        return [Move.gripper(not gripper_open)]
+    if ws.is_hover(pos[2]):
+        return [Move.to(pos[0], pos[1], ws.z_table)]
+    if grasped:
+        side = LEFT if ws.side_of(pos) == LEFT else RIGHT  # as the reference: anything but LEFT is RIGHT
+        x, y = clip(pos[:2], *ws.box(side, hover=True))
+        return [Move.to(x, y, ws.z_table), Move.to(x, y, ws.z_hover)]
+    return []
+
+
+def one_hot(side):
+    out = np.zeros(3, np.float32)
+    out[side] = 1.0
+    return out
+
+
+class PickPlace:
+    """The task's beliefs and rules (`PickPlace` in the reference), independent of how moves are executed.
+
+    The robot layer calls `act` for an action and executes the returned moves, then calls `reward` with the
+    measured gripper position and tool position and executes the moves it returns (the placement routine),
+    then builds the observation with `sides`. `reset` returns the scripted reset's moves.
+    """
+
+    def __init__(self, ws, rng=None):
+        self.ws = ws
+        self.rng = rng if rng is not None else np.random.default_rng()
+        self.grasped = False  # grasped_object
+        self.grasped_bin = OTHER  # where the current (or last) grasp happened
+        self.object_side = LEFT  # _ball_side: the bin the object was last placed in
+        self.gripper_open = True  # the commanded gripper state (_gripper_state_open)
+
+    def _track(self, moves):
+        for move in moves:
+            if move.kind == 'gripper':
+                self.gripper_open = move.target
+        return moves
+
+    def act(self, action, pos):
+        return self._track(decode_action(self.ws, action, pos, self.gripper_open, self.grasped))
+
+    def reward(self, gripper_pos, pos):
+        """(reward, follow-up moves) after a step (`get_reward`)."""
+        pos = np.asarray(pos, np.float64)
+        old, new = self.grasped, is_grasped(gripper_pos)
+        self.grasped = new
+        side = self.ws.side_of(pos)
+        if old and new and side != self.grasped_bin and side != OTHER:
+            self.object_side, self.grasped = side, False
+            x, y = self.ws.random_cell(side, self.rng)
+            return 10.0, self._track([Move.gripper(True), Move.to(pos[0], pos[1], self.ws.z_table),
+                                      Move.to(x, y, self.ws.z_table)])
+        if not old and new:
+            self.grasped_bin = side
+            return 1.0, []
+        if old and not new:
+            self.grasped_bin = OTHER
+            return -1.0, [Move.to(pos[0], pos[1], self.ws.z_table)]
+        return 0.0, []
+
+    def reset(self):
+        """The scripted reset (`_reset`): back into the object's bin if holding it, open the gripper, (UR5)
+        sweep the bin's corners at table height, then a random grid cell at table height."""
+        ws, moves = self.ws, []
+        if self.grasped:
+            x, y = ws.random_cell(self.object_side, self.rng)
+            moves.append(Move.to(x, y, ws.z_hover))
+        moves.append(Move.gripper(True))
+        self.grasped_bin, self.grasped = OTHER, False
+        if ws.sweep_corners:
+            low, high = ws.box(self.object_side, hover=False)
+            for cx, cy in ((1, 0), (0, 0), (0, 1), (1, 1)):
+                moves.append(Move.to(high[0] if cx else low[0], high[1] if cy else low[1], ws.z_table))
+        moves.append(Move.gripper(True))
+        x, y = ws.random_cell(self.object_side, self.rng)
+        moves.append(Move.to(x, y, ws.z_table))
+        return self._track(moves)
+
+    def pause(self):
+        """Moves of a manual pause (KBReset's `manual_pause`): open the gripper."""
+        return self._track([Move.gripper(True)])
+
+    def start(self):
+        """Moves of the env's constructor before its first reset: up to Z_RESET above a random cell."""
+        x, y = self.ws.random_cell(self.object_side, self.rng)
+        return [Move.to(x, y, self.ws.z_reset)]
+
+    def sides(self, pos):
+        """(gripper_side, grasped_side) one-hots: the grasp's bin and the arm's current bin."""
+        return one_hot(self.grasped_bin), one_hot(self.ws.side_of(pos))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Camera helpers.
+
+DEPTH_ALPHA, DEPTH_NEAREST = 0.03, 0.050
+DEPTH_FARTHEST = {'ur5': 0.180, 'xarm': 0.120}
+
+
+def encode_depth(depth_m, farthest):
+    """Depth in metres -> uint8 like the reference: z16 millimetres -> `cv2.convertScaleAbs(alpha=0.03)`
+    (round, saturate to 0-255: 8.5 m full scale, 3.3 cm steps) -> /255 -> the band [0.05, farthest] of that
+    scale stretched to 0-255 (xArm: 0.425-1.02 m, UR5: 0.425-1.53 m; nearer is darker). The reference resizes
+    the 8-bit image to 64x64 in between; a renderer at 64x64 skips that. Missing depth (0, or non-finite)
+    maps to 0."""
+    depth = np.nan_to_num(np.asarray(depth_m, np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    scaled = np.clip(np.rint(np.abs(depth * 1000.0 * DEPTH_ALPHA)), 0, 255) / 255
+    scaled = (scaled - DEPTH_NEAREST) / (farthest - DEPTH_NEAREST)
+    out = (255 * np.clip(scaled, 0, 1)).astype(np.uint8)
+    return out if out.ndim == 3 else out[..., None]
+
+
+def rgb_to_hsv(image):
+    """uint8 RGB (..., 3) -> float hue in degrees [0, 360), saturation and value in [0, 1]."""
+    rgb = np.asarray(image, np.float32) / 255.0
+    value = rgb.max(-1)
+    low = rgb.min(-1)
+    chroma = value - low
+    sat = np.where(value > 0, chroma / np.maximum(value, 1e-6), 0.0)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    safe = np.maximum(chroma, 1e-6)
+    hue = np.where(value == r, ((g - b) / safe) % 6, np.where(value == g, (b - r) / safe + 2, (r - g) / safe + 4))
+    hue = np.where(chroma > 0, hue * 60.0, 0.0)
+    return hue, sat, value
+
+
+class ColorFinder:
+    """HSV threshold and centroid (like DayDreamer's `hsv_finder.py`), in numpy.
+
+    `hue` is (low, high) in degrees and may wrap around 0 (e.g. (340, 20) for red). `find(image)` returns
+    (found, (row, col) centroid in pixels or None, pixel count); found needs at least `min_pixels`.
+    """
+
+    def __init__(self, hue=(340.0, 20.0), min_sat=0.5, min_val=0.25, min_pixels=3):
+        self.hue, self.min_sat, self.min_val, self.min_pixels = hue, min_sat, min_val, min_pixels
+
+    def mask(self, image):
+        rgb = np.asarray(image)
+        high_, low_ = rgb.max(-1), rgb.min(-1)
+        # saturation and value first (cheap, integer), hue only for the pixels that pass
+        mask = ((high_.astype(np.int16) - low_) >= self.min_sat * high_) & (high_ >= self.min_val * 255) & (high_ > 0)
+        if mask.any():
+            hue, _, _ = rgb_to_hsv(rgb[mask])
+            low, high = self.hue
+            mask[mask] = (hue >= low) & (hue <= high) if low <= high else (hue >= low) | (hue <= high)
+        return mask
+
+    def find(self, image):
+        mask = self.mask(image)
+        count = int(np.count_nonzero(mask))
+        if count < self.min_pixels:
+            return False, None, count
+        rows, cols = np.nonzero(mask)
+        return True, (float(rows.mean()), float(cols.mean())), count
