@@ -9,6 +9,8 @@ class Space:
     def __init__(self, dtype, shape=(), low=None, high=None):
         self.dtype = np.dtype(dtype)
         self.shape = tuple(int(s) for s in shape)
+        if self.dtype == bool:
+            low, high = 0 if low is None else low, 1 if high is None else high
         self.low = self._bound(low, -np.inf if self._float else np.iinfo(self._int_type).min)
         self.high = self._bound(high, np.inf if self._float else np.iinfo(self._int_type).max)
 
