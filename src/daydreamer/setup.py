@@ -1,16 +1,32 @@
+from glob import glob
+
 from setuptools import find_packages, setup
 
 package_name = 'daydreamer'
+
+extras = {
+    'sim': ['mujoco==3.17.0'],  # dm_control 1.0.50 breaks on mujoco 4
+    'dmc': ['mujoco==3.17.0', 'dm_control==1.0.50'],
+    'bench': ['matplotlib>=3.5'],
+    'test': [
+        'pytest>=7',
+        'flake8>=5,<6; python_version < "3.12"',  # ament_flake8 breaks on flake8 >= 6
+        'flake8>=7; python_version >= "3.12"',  # pycodestyle before 2.11 misreads 3.12 f-strings
+    ],
+}
+extras['all'] = sorted({req for reqs in extras.values() for req in reqs})
 
 setup(
     name=package_name,
     version='0.1.0',
     packages=find_packages(exclude=['test']),
-    package_data={package_name: ['configs.yaml']},
+    package_data={package_name: ['configs.yaml', 'robots/urdf/*.urdf']},
     data_files=[
         ('share/ament_index/resource_index/packages', ['resource/' + package_name]),
         ('share/' + package_name, ['package.xml']),
         ('share/' + package_name + '/config', ['daydreamer/configs.yaml']),
+        # the robot descriptions, for robot_state_publisher, rviz and Gazebo
+        ('share/' + package_name + '/urdf', glob('daydreamer/robots/urdf/*.urdf')),
     ],
     python_requires='>=3.10',
     install_requires=[
@@ -20,8 +36,11 @@ setup(
         'safetensors>=0.4',
         'tensorboard>=2.14',
     ],
-    extras_require={'test': ['pytest>=7']},
-    zip_safe=True,
+    # Extras: sim (MuJoCo twins of the robots), dmc (DeepMind Control), bench (learning-curve plots),
+    # test (also read by colcon, which runs pytest: setuptools >= 72 ignores `tests_require`, and colcon
+    # then silently runs unittest instead). `all` is what scripts/setup installs.
+    extras_require=extras,
+    zip_safe=False,  # MuJoCo loads the URDFs by file path
     maintainer='DayDreamer for ROS 2 team',
     maintainer_email='daydreamer@example.com',
     description='ROS-free core of DayDreamer for ROS 2: world models for robot learning.',
