@@ -357,8 +357,8 @@ class Agent(nn.Module):
     # -- acting ----------------------------------------------------------------------------------
 
     def initial_state(self, batch):
-        latent = self.wm.rssm.initial(batch)
-        return {k: torch.zeros_like(v) for k, v in latent.items()}, torch.zeros(batch, self.act_dim, device=self.device)
+        # The learned initial latent: also right when acting starts mid-episode (is_first False).
+        return self.wm.rssm.initial(batch), torch.zeros(batch, self.act_dim, device=self.device)
 
     @torch.inference_mode()
     def policy(self, obs, state=None, mode='explore'):
@@ -378,7 +378,7 @@ class Agent(nn.Module):
             if self.planet:
                 action = self.planner(latent)
             else:
-                dist = self.ac.actor(self.wm.rssm.feat(latent))
+                dist = self.ac.actor(self.wm.rssm.feat_parts(latent))
                 action = dist.sample() if mode == 'explore' else dist.mode
         action = action.float()
         noise = self.config.expl_noise if mode == 'explore' else self.config.eval_noise

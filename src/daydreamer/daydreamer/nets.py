@@ -34,6 +34,17 @@ def activation(name):
             'none': nn.Identity()}[name]
 
 
+class OneHotIndex:
+    """A one-hot block of `width` columns given by the flat indices of its ones, shape (B, S)."""
+
+    def __init__(self, index, width):
+        self.index, self.width = index, width
+
+
+class Parts(list):
+    """The concatenation of dense tensors and OneHotIndex blocks, left unmaterialised (acting fast path)."""
+
+
 class Linear(nn.Linear):
     """Linear layer with DayDreamer's init: U(+-sqrt(3 * outscale / fan_avg)), zero bias."""
 
@@ -42,6 +53,23 @@ class Linear(nn.Linear):
         uniform_(self.weight, outscale / ((inp + out) / 2))
         if bias:
             nn.init.zeros_(self.bias)
+        self._blocks = (None, None)
+
+    def forward_parts(self, parts):
+        """forward(cat(parts)) without reading the weight columns of zeros in one-hot blocks.
+
+        Acting is bound by reading weights (batch 1); a 32x32 latent uses 32 of its 1024 columns.
+        The transposed column blocks are cached until the weight changes (its version counter).
+        """
+        widths = tuple(p.width if isinstance(p, OneHotIndex) else p.shape[-1] for p in parts)
+        key = (widths, self.weight._version, self.weight.data_ptr())
+        if self._blocks[0] != key:
+            self._blocks = (key, [b.t().contiguous() for b in self.weight.detach().split(widths, 1)])
+        out = self.bias
+        for part, block in zip(parts, self._blocks[1]):
+            value = block[part.index].sum(-2) if isinstance(part, OneHotIndex) else part @ block
+            out = value if out is None else out + value
+        return out
 
 
 class Dense(nn.Sequential):
@@ -56,12 +84,13 @@ class Dense(nn.Sequential):
         self.fused = len(layers) == 3
 
     def forward(self, x):
+        linear = self[0]
+        x = linear.forward_parts(x) if isinstance(x, Parts) else F.linear(x, linear.weight, linear.bias)
         if not self.fused:
-            return super().forward(x)
-        # Functional calls: a third of the module-call overhead, which dominates the batch-1 acting step.
-        linear, norm, act = self
-        x = F.layer_norm(F.linear(x, linear.weight), norm.normalized_shape, norm.weight, norm.bias, norm.eps)
-        return act(x)
+            return self[1](x)
+        # Functional calls: a third of the module-call overhead of the batch-1 acting step.
+        norm, act = self[1], self[2]
+        return act(F.layer_norm(x, norm.normalized_shape, norm.weight, norm.bias, norm.eps))
 
 
 class MLP(nn.Sequential):
@@ -301,15 +330,33 @@ class RSSM(nn.Module):
             stoch = torch.zeros_like(stoch)
         return {'deter': deter, 'stoch': stoch, **stats}
 
+    def _sparse(self):
+        # Without gradients the one-hot latents need not be materialised (see Linear.forward_parts).
+        return self.discrete and not torch.is_grad_enabled()
+
+    def _onehot(self, stoch):
+        offsets = torch.arange(self.stoch, device=stoch.device) * self.classes
+        return OneHotIndex(stoch.argmax(-1) + offsets, self.stoch * self.classes)
+
     def feat(self, state):
+        """Features for the heads: [deter, flat stoch]."""
         stoch = state['stoch']
         if self.discrete:
             stoch = stoch.reshape(*stoch.shape[:-2], -1)
         return torch.cat([state['deter'], stoch], -1)
 
+    def feat_parts(self, state):
+        """The features as `Parts` (one-hot latents as indices) when no gradient is needed."""
+        if self._sparse() and state['deter'].dim() == 2:
+            return Parts([state['deter'], self._onehot(state['stoch'])])
+        return self.feat(state)
+
     def img_step(self, prev, action, sample=True, prior=True):
-        stoch = prev['stoch'].reshape(*prev['stoch'].shape[:-2], -1) if self.discrete else prev['stoch']
-        x = self.img_in(torch.cat([stoch, action], -1))
+        if self._sparse() and action.dim() == 2:
+            x = self.img_in(Parts([self._onehot(prev['stoch']), action]))
+        else:
+            stoch = prev['stoch'].reshape(*prev['stoch'].shape[:-2], -1) if self.discrete else prev['stoch']
+            x = self.img_in(torch.cat([stoch, action], -1))
         deter = self.gru(x, prev['deter'])
         if not prior:
             return {'deter': deter}

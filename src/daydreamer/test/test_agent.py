@@ -919,3 +919,31 @@ def test_image_observations_train_and_report_videos():
     np.testing.assert_array_equal(video[:, :, :64], batch['image'])  # top third: the truth
     action, _ = agent.policy(obs_batch(IMAGE_OBS, batch=2), None, 'explore')
     assert action.shape == (2, 2)
+
+
+def test_sparse_one_hot_acting_path_matches_dense_computation():
+    """Acting reads only the weight columns of active one-hot latents; results must equal the dense path."""
+    cfg = load_config(['debug'])
+    agent = make_agent(cfg)
+    rssm, batch = agent.wm.rssm, 3
+    torch.manual_seed(0)
+    state = rssm.initial(batch)
+    state = rssm.img_step(state, torch.rand(batch, 2) * 2 - 1)  # a sampled, non-initial latent
+    action = torch.rand(batch, 2) * 2 - 1
+    with torch.no_grad():
+        sparse = rssm.img_step(state, action, sample=False)
+        actor_sparse = agent.ac.actor(rssm.feat_parts(state)).mode
+    assert isinstance(rssm.feat_parts(state), nets.Parts) is False  # grad enabled here: dense
+    with torch.enable_grad():
+        dense = rssm.img_step(state, action, sample=False)
+        actor_dense = agent.ac.actor(rssm.feat(state)).mode
+    for key in ('deter', 'logit'):
+        assert torch.allclose(sparse[key], dense[key], atol=1e-5), key
+    assert torch.allclose(actor_sparse, actor_dense, atol=1e-5)
+    # The cached column blocks follow weight updates.
+    with torch.no_grad():
+        agent.ac.actor_trunk[0][0].weight.mul_(2.0)
+        changed = agent.ac.actor(rssm.feat_parts(state)).mode
+    with torch.enable_grad():
+        expected = agent.ac.actor(rssm.feat(state)).mode
+    assert torch.allclose(changed, expected, atol=1e-5) and not torch.allclose(changed, actor_sparse)
