@@ -67,7 +67,7 @@ class Linear(nn.Linear):
             self._blocks = (key, [b.t().contiguous() for b in self.weight.detach().split(widths, 1)])
         out = self.bias
         for part, block in zip(parts, self._blocks[1]):
-            value = block[part.index].sum(-2) if isinstance(part, OneHotIndex) else part @ block
+            value = F.embedding_bag(part.index, block, mode='sum') if isinstance(part, OneHotIndex) else part @ block
             out = value if out is None else out + value
         return out
 
