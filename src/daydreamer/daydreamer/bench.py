@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from daydreamer import envs
 from daydreamer.replay import Replay
 
 
@@ -54,14 +55,14 @@ def bench_replay(seconds=3.0, batch=32, length=64, obs='image', episodes=20, ste
 
 def _env(config):
     """The config's task, or the robot's spaces-only twin when its simulator is not available."""
-    from daydreamer import envs, loops
+    from daydreamer import envs
     try:
-        return loops.make_env(config)
+        return envs.from_config(config)
     except ValueError:
         dummy = config.task.rsplit('_', 1)[0] + '_dummy'
         if dummy not in envs.TASKS:
             raise
-        return loops.make_env(config.update({'task': dummy}))
+        return envs.from_config(config.update({'task': dummy}))
 
 
 def _percentiles(times):
@@ -71,10 +72,10 @@ def _percentiles(times):
 
 
 def bench_actor(config, seconds=5.0, warmup=50):
-    """One policy step (encode, RSSM step, sample action) on one CPU thread at batch 1."""
-    import torch
+    """One policy step (encode, RSSM step, sample action) at batch 1 on one CPU thread, pinned to one core
+    as a real-time actor would be."""
     from daydreamer import loops
-    torch.set_num_threads(1)
+    undo = _pin_to_one_core()
     env = _env(config)
     agent = loops.make_agent(config, env, 'cpu')
     obs = env.step({'action': env.act_space['action'].sample(), 'reset': True})
@@ -89,6 +90,7 @@ def bench_actor(config, seconds=5.0, warmup=50):
             times.append(time.perf_counter() - start)
             if start - begin > seconds and len(times) >= 200:
                 break
+    undo()
     return {'task': config.task, **_percentiles(times), 'threads': 1, 'batch': 1,
             'params': sum(p.numel() for k, p in agent.policy_state().items())}
 
@@ -136,21 +138,6 @@ def bench_learner(config, seconds=20.0, warmup=2):
 # Env throughput.
 
 
-def _task_env(config):
-    """The config's task wrapped as `loops.make_env` builds it, without importing torch (loops does)."""
-    if 'daydreamer.loops' in sys.modules:
-        return sys.modules['daydreamer.loops'].make_env(config)
-    from daydreamer import envs
-    accepts = envs.parameters(config.task)
-    kwargs = {'seed': config.seed * 1000}
-    if 'size' in accepts:
-        kwargs['size'] = tuple(config.env.size)
-    wrapping = {'length': config.env.length, 'repeat': config.env.repeat, 'resets': config.env.resets}
-    if 'repeat' in accepts:
-        kwargs['repeat'], wrapping['repeat'] = config.env.repeat, 1
-    return envs.wrap(envs.make(config.task, **kwargs), wrapping)
-
-
 def _pin_to_one_core():
     """Restricts this thread (and the threads it starts, e.g. the GL rasteriser's) to one CPU; returns a
     function that undoes it."""
@@ -179,7 +166,7 @@ def bench_env(config, seconds=5.0, min_steps=20):
     undo = _pin_to_one_core()
     try:
         begin = time.perf_counter()
-        env = _task_env(config)
+        env = envs.from_config(config)
         made = time.perf_counter()
         space = env.act_space['action']
         rng = np.random.default_rng(0)

@@ -23,6 +23,7 @@ import torch
 
 from . import checkpoint, envs
 from .agent import Agent
+from .envs import from_config as make_env  # noqa: F401  (part of this module's API)
 from .logger import Logger
 from .replay import Replay
 
@@ -44,23 +45,6 @@ def setup(config):
     if config.device.startswith('cuda') and not torch.cuda.is_available():
         raise SystemExit(f'error: device {config.device!r} requested but CUDA is not available')
     return config.device
-
-
-def make_env(config, index=0, mode='train'):
-    """The configured task, wrapped. A task that takes `repeat` runs its own substeps (A1: 50 physics
-    steps at 1 kHz per 20 Hz action, behind its safety filter) instead of an ActionRepeat wrapper."""
-    seed = config.seed * 1000 + index + (500 if mode == 'eval' else 0)
-    accepts = envs.parameters(config.task)
-    kwargs = {'seed': seed}
-    if 'size' in accepts:
-        kwargs['size'] = tuple(config.env.size)
-    wrapping = {'length': config.env.length, 'repeat': config.env.repeat, 'resets': config.env.resets}
-    if 'repeat' in accepts:
-        kwargs['repeat'], wrapping['repeat'] = config.env.repeat, 1
-    if 'render' in accepts:  # a camera no network reads (A1) would only fill the replay
-        patterns = (config.encoder.cnn_keys, config.decoder.cnn_keys)
-        kwargs['render'] = any(re.match(pattern, 'image') for pattern in patterns)
-    return envs.wrap(envs.make(config.task, **kwargs), wrapping)
 
 
 def make_agent(config, env, device='cpu'):
