@@ -312,19 +312,17 @@ def train(config, logdir):
                 counters['episodes'] += len(episodes)
                 wake.notify_all()
             episode_stats += episodes
-            if lockstep:  # a simulation waits for a lagging learner so the train ratio holds exactly
-                slack = max(1, rows_per_update // max(run.train_ratio, 1))
+            if lockstep:  # a simulation waits while the learner lags by more than one update
                 with wake:
-                    while (not stop.is_set() and replay.ready()
-                           and counters['updates'] < due_updates() - 1
-                           and counters['step'] - slack >= run.train_fill):
+                    while not stop.is_set() and replay.ready() and counters['updates'] < due_updates() - 1:
                         wake.wait(0.1)
             if counters['step'] - last_log >= run.log_every:
                 last_log = counters['step']
                 _log_train(logger, counters, episode_stats, train_metrics, videos, lock, replay, driver)
                 want_video.set()
                 episode_stats = []
-            if run.eval_every and counters['step'] - last_eval >= run.eval_every:
+            # A robot cannot be opened twice: evaluate on a second env only in simulation.
+            if run.eval_every and not driver.realtime and counters['step'] - last_eval >= run.eval_every:
                 last_eval = counters['step']
                 with lock:
                     returns = evaluate_policy(config, actor, run.eval_eps)

@@ -47,3 +47,15 @@ def test_actor_and_learner_processes_exchange_experience_and_weights(tmp_path):
     due = 1 + (counters['step'] - fill) * config_ratio / rows_per_update
     assert 0 < state['counters']['updates'] <= due + 1
     assert list((tmp_path / 'replay').glob('*.npz'))
+
+
+def test_train_holds_the_train_ratio(tmp_path):
+    """In `train` the learner runs exactly the updates that fall due: pretrain + (steps - fill) * ratio / (B T)."""
+    from daydreamer import loops
+    from daydreamer.config import load_config
+    config = load_config(['point', 'debug'], {'run.train_fill': 200, 'run.steps': 700, 'run.eval_every': 0,
+                                              'run.train_ratio': 64})
+    counters = loops.train(config, tmp_path)
+    due = config.run.pretrain + (counters['step'] - 200) * 64 // (config.batch_size * config.replay_chunk)
+    assert counters['step'] >= 700
+    assert due - 1 <= counters['updates'] <= due
