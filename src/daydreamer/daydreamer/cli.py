@@ -25,9 +25,10 @@ COMMANDS = ('train', 'act', 'learn', 'eval', 'bench', 'config')
 
 def _parser():
     parser = argparse.ArgumentParser(
-        prog='daydreamer', description='DayDreamer world-model learning for robots.',
+        prog='daydreamer', description='DayDreamer world-model learning for robots.\n' + __doc__.split('\n', 1)[1],
         epilog='Any config key can be set as --key value (e.g. --rssm.deter 512, --run.train_ratio 64); '
-               'see `daydreamer config`. Blocks: --configs a1|ur5|xarm|sphero|dreamerv1|planet|novalue|debug|point.',
+               'see `daydreamer config`. Blocks: --configs a1|ur5|xarm|sphero|dreamerv1|planet|novalue|dmc|dmc_proprio|'
+               'debug|point.',
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('command', choices=COMMANDS)
     parser.add_argument('what', nargs='?', help='for bench: actor, env, learn, learner or replay')
