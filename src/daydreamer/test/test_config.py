@@ -1,6 +1,5 @@
 """Tests for daydreamer.config: merging, CLI parsing, validation, save/load."""
 import copy
-import pickle
 
 import pytest
 import yaml
@@ -219,9 +218,9 @@ def test_save_load_round_trip(tmp_path):
     assert e.rssm.deter == 64 and e.env.repeat == 50 and e.run.steps == 100 and e.loss_scales.depth == 2.0
 
 
-def test_pickle_copy_and_pretty():
+def test_copy_and_pretty():
     c = load_config(['a1'])
-    assert pickle.loads(pickle.dumps(c)) == c and copy.deepcopy(c) == c
+    assert copy.deepcopy(c) == c
     text = c.pretty()
     assert 'rssm:' in text and 'deter=256' in text and 'cnn_kernels=4,4,4,4' in text
     assert max(len(line) for line in text.splitlines()) <= 100 and str(c) == text

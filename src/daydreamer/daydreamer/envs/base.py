@@ -13,6 +13,7 @@ One dict-based interface (embodied / DreamerV3 style) serves simulators, real ro
 - ``realtime``: true for real robots; the acting loop must never block them (no lockstep waits).
 """
 
+import abc
 import logging
 import math
 
@@ -21,15 +22,16 @@ import numpy as np
 FLAGS = ('is_first', 'is_last', 'is_terminal')
 
 
-class Env:
+class Env(abc.ABC):
     """Base class of all environments. Subclasses set the two spaces and implement `step`."""
 
     obs_space: dict = {}
     act_space: dict = {}
     realtime = False
 
+    @abc.abstractmethod
     def step(self, action):
-        raise NotImplementedError(f'{type(self).__name__} does not implement step()')
+        """Applies action['action'] (or resets when action['reset'] is set) and returns the observation."""
 
     def close(self):
         pass
