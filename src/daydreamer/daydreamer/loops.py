@@ -225,9 +225,11 @@ class Session:
     def __init__(self, config, logdir, device='cpu', env=None):
         self.config, self.logdir = config, Path(logdir)
         self.logdir.mkdir(parents=True, exist_ok=True)
-        env = env or make_env(config)
-        self.obs_space, self.act_space = env.obs_space, env.act_space
-        self.agent = make_agent(config, env, device)
+        if env is None:  # only the spaces are needed
+            with make_env(config) as env:
+                self.agent = make_agent(config, env, device)
+        else:
+            self.agent = make_agent(config, env, device)
         self.replay = make_replay(config, self.logdir)
         self.checkpoints = Checkpoints(config, self.logdir)
         restored = self.checkpoints.restore(self.agent, device)
@@ -445,9 +447,7 @@ def learn(config, logdir):
     actor's step count, and publishes acting weights every `run.sync_every` seconds."""
     logdir = Path(logdir)
     device = setup(config)
-    env = make_env(config)  # only for the spaces
-    session = Session(config, logdir, device, env)
-    env.close()
+    session = Session(config, logdir, device)
     config.save(logdir / 'config.yaml')
     agent, replay, counters, run = session.agent, session.replay, session.counters, config.run
     weights, logger = Weights(logdir), Logger(logdir, print_every=run.log_seconds)
