@@ -57,6 +57,16 @@ def make_replay(config, logdir):
                   prio_ends=config.replay.prio_ends, seed=config.seed)
 
 
+def due_updates(step, config):
+    """Updates the train ratio asks for after `step` env steps: none before the prefill, then pretrain +
+    (step - fill) * train_ratio / (batch_size * replay_chunk)."""
+    run = config.run
+    if step < run.train_fill:
+        return 0
+    rows_per_update = config.batch_size * config.replay_chunk
+    return run.pretrain + int((step - run.train_fill) * run.train_ratio / rows_per_update)
+
+
 def write_json(path, data):
     tmp = f'{path}.tmp'
     with open(tmp, 'w') as f:
@@ -255,23 +265,17 @@ def train(config, logdir):
     print(f"{'Resuming' if session.resumed else 'Starting'} {config.task} in {logdir}: step {counters['step']:,}, "
           f"{counters['updates']:,} updates, {len(replay):,} replay rows", flush=True)
     run = config.run
-    rows_per_update = config.batch_size * config.replay_chunk
     lockstep = run.lockstep and not driver.realtime
     lock, wake = threading.Lock(), threading.Condition()
     stop, failure, want_video = threading.Event(), [], threading.Event()
     train_metrics, videos = {}, {}
-
-    def due_updates():
-        if counters['step'] < run.train_fill:
-            return 0
-        return run.pretrain + int((counters['step'] - run.train_fill) * run.train_ratio / rows_per_update)
 
     def learner():
         last_save = time.monotonic()
         try:
             while not stop.is_set():
                 with wake:
-                    if counters['updates'] >= due_updates() or not replay.ready():
+                    if counters['updates'] >= due_updates(counters['step'], config) or not replay.ready():
                         wake.wait(0.1)
                         continue
                 metrics = agent.train(replay.sample(config.batch_size))
@@ -316,7 +320,8 @@ def train(config, logdir):
             episode_stats += episodes
             if lockstep:  # a simulation waits while the learner lags by more than one update
                 with wake:
-                    while not stop.is_set() and replay.ready() and counters['updates'] < due_updates() - 1:
+                    while (not stop.is_set() and replay.ready()
+                           and counters['updates'] < due_updates(counters['step'], config) - 1):
                         wake.wait(0.1)
             if counters['step'] - last_log >= run.log_every:
                 last_log = counters['step']
@@ -451,7 +456,6 @@ def learn(config, logdir):
     config.save(logdir / 'config.yaml')
     agent, replay, counters, run = session.agent, session.replay, session.counters, config.run
     weights, logger = Weights(logdir), Logger(logdir, print_every=run.log_seconds)
-    rows_per_update = config.batch_size * config.replay_chunk
     print(f"Learning {config.task} from {logdir}: {counters['updates']:,} updates, {len(replay):,} replay rows",
           flush=True)
     last_save = last_sync = last_scan = time.monotonic()
@@ -462,9 +466,7 @@ def learn(config, logdir):
                 last_scan = time.monotonic()
                 replay.update()
                 counters['step'] = int(read_json(logdir / 'actor.json', {}).get('step', counters['step']))
-            due = 0 if counters['step'] < run.train_fill else (
-                run.pretrain + int((counters['step'] - run.train_fill) * run.train_ratio / rows_per_update))
-            if counters['updates'] >= due or not replay.ready():
+            if counters['updates'] >= due_updates(counters['step'], config) or not replay.ready():
                 time.sleep(0.05)
                 logger.progress(counters['updates'], actor_step=counters['step'], replay=len(replay), waiting=1)
                 continue

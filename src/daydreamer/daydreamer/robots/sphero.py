@@ -88,24 +88,24 @@ def white_mask(image, low=WHITE_HSV_LOW, high=WHITE_HSV_HIGH, opening=1):
     return mask
 
 
-def _erode(mask):
+def _morph(mask, erode):
+    """One 3x3 erosion (AND over the neighbourhood) or dilation (OR); outside the image counts as False."""
     padded = np.pad(mask, 1, constant_values=False)
-    out = np.ones_like(mask)
+    out = np.ones_like(mask) if erode else np.zeros_like(mask)
     h, w = mask.shape
     for dy in range(3):
         for dx in range(3):
-            out &= padded[dy:dy + h, dx:dx + w]
+            window = padded[dy:dy + h, dx:dx + w]
+            out = out & window if erode else out | window
     return out
+
+
+def _erode(mask):
+    return _morph(mask, erode=True)
 
 
 def _dilate(mask):
-    padded = np.pad(mask, 1, constant_values=False)
-    out = np.zeros_like(mask)
-    h, w = mask.shape
-    for dy in range(3):
-        for dx in range(3):
-            out |= padded[dy:dy + h, dx:dx + w]
-    return out
+    return _morph(mask, erode=False)
 
 
 def ball_pixel(image, low=WHITE_HSV_LOW, high=WHITE_HSV_HIGH, opening=1):
