@@ -286,6 +286,83 @@ def rpy(mat):
     return np.array([roll, pitch, yaw])
 
 
+def orientation(cfg, mat):
+    """The tool orientation as the robot's API reports it: UR5 `getl()` rotation vector, xArm roll/pitch/yaw."""
+    if cfg.orientation == 'rotvec':
+        return rotvec(mat, reference=np.array([-2.2213, -2.2213, 0.0]))
+    return rpy(mat)
+
+
+class ArmKinematics:
+    """Forward and inverse kinematics of one arm on the scene's MuJoCo model (world frame = the robot's
+    Cartesian base frame). Shared by the twin (`ArmSim.ik`) and the real arm bridge, which builds it without
+    a renderer: `ArmKinematics(CONFIGS['ur5'])`."""
+
+    def __init__(self, cfg, model=None):
+        from ..sim import import_mujoco
+        self._mj = import_mujoco()
+        self.cfg = cfg
+        self.model = m = build_spec(cfg).compile() if model is None else model
+        self.data = self._mj.MjData(m)
+        qadr = np.array([m.jnt_qposadr[m.joint(n).id] for n in cfg.joints])
+        vadr = np.array([m.jnt_dofadr[m.joint(n).id] for n in cfg.joints])
+        self._qslice = slice(int(qadr[0]), int(qadr[-1]) + 1)
+        self._vslice = slice(int(vadr[0]), int(vadr[-1]) + 1)
+        self.limits = np.array([m.jnt_range[m.joint(n).id] for n in cfg.joints])
+        self._ee = m.body(cfg.ee).id
+        self._cache = {}
+
+    def fk(self, q):
+        """(position (3,), rotation (3, 3)) of the tool flange for joint angles q."""
+        self.data.qpos[self._qslice] = q
+        self._mj.mj_kinematics(self.model, self.data)
+        return self.data.xpos[self._ee].copy(), self.data.xmat[self._ee].reshape(3, 3).copy()
+
+    def ik(self, target, q0, iters=100, tol=1e-5):
+        """Joint angles that put the flange at `target` with the tool pointing down: damped least squares on
+        MuJoCo's Jacobian, warm started at q0. Solutions are cached by target (0.1 mm), which keeps every
+        visit of a grid cell on the same joint configuration."""
+        key = tuple(np.round(np.asarray(target, np.float64), 4))
+        if key in self._cache:
+            return self._cache[key]
+        mj, m, d = self._mj, self.model, self.data
+        q = np.array(q0, np.float64)
+        target, rot = np.asarray(target, np.float64), self.cfg.tool_rot
+        jacp, jacr = np.zeros((3, m.nv)), np.zeros((3, m.nv))
+        damping = 1e-4 * np.eye(6)
+        err = np.zeros(6)
+        for _ in range(iters):
+            d.qpos[self._qslice] = q
+            mj.mj_kinematics(m, d)
+            err[:3] = target - d.xpos[self._ee]
+            turn = rot @ d.xmat[self._ee].reshape(3, 3).T  # current -> goal, world frame
+            err[3:] = 0.5 * np.array([turn[2, 1] - turn[1, 2], turn[0, 2] - turn[2, 0], turn[1, 0] - turn[0, 1]])
+            if np.abs(err[:3]).max() < tol and np.abs(err[3:]).max() < 10 * tol:
+                break
+            mj.mj_comPos(m, d)
+            mj.mj_jacBody(m, d, jacp, jacr, self._ee)
+            jac = np.concatenate([jacp[:, self._vslice], jacr[:, self._vslice]])
+            dq = jac.T @ np.linalg.solve(jac @ jac.T + damping, err)
+            scale = np.abs(dq).max() / 0.3
+            q = np.clip(q + (dq / scale if scale > 1 else dq), self.limits[:, 0], self.limits[:, 1])
+        if len(self._cache) > 50000:
+            self._cache.clear()
+        self._cache[key] = q
+        return q
+
+    def line(self, q0, target, spacing=WAYPOINT):
+        """IK waypoints (n + 1, joints) of a straight tool line from the pose at q0 to `target` (x, y, z),
+        `spacing` apart; the first row is q0."""
+        start, _ = self.fk(q0)
+        target = np.asarray(target, np.float64)
+        n = max(1, int(math.ceil(float(np.linalg.norm(target - start)) / spacing)))
+        qs, q = [np.asarray(q0, np.float64)], np.asarray(q0, np.float64)
+        for i in range(1, n + 1):
+            q = self.ik(start + (target - start) * (i / n), q)
+            qs.append(q)
+        return np.array(qs)
+
+
 class ArmSim(Env):
     """The simulated pick-and-place task of one arm ('ur5' or 'xarm'), without an episode limit."""
 
@@ -309,13 +386,13 @@ class ArmSim(Env):
         self.spec = build_spec(cfg)
         self.model = m = self.spec.compile()
         self.data = mj.MjData(m)
-        self._ik_data = mj.MjData(m)
+        self.kinematics = ArmKinematics(cfg, m)
+        self._ik_data = self.kinematics.data
         self._qadr = np.array([m.jnt_qposadr[m.joint(n).id] for n in cfg.joints])
         self._vadr = np.array([m.jnt_dofadr[m.joint(n).id] for n in cfg.joints])
         assert np.all(np.diff(self._qadr) == 1) and np.all(np.diff(self._vadr) == 1), 'arm joints not contiguous'
         self._qslice = slice(int(self._qadr[0]), int(self._qadr[-1]) + 1)
         self._vslice = slice(int(self._vadr[0]), int(self._vadr[-1]) + 1)
-        self._ik_cache = {}
         self._jrange = np.array([m.jnt_range[m.joint(n).id] for n in cfg.joints])
         self._arm_act = np.array([m.actuator(n).id for n in cfg.joints])
         self._grip_act = m.actuator('gripper').id
@@ -453,36 +530,8 @@ class ArmSim(Env):
     # Motion.
 
     def ik(self, target, q0=None, iters=100, tol=1e-5):
-        """Joint angles that put the flange at `target` with the tool pointing down: damped least squares on
-        MuJoCo's Jacobian, warm started at q0 (default: the current servo targets). Solutions are cached by
-        target (0.1 mm), which keeps every visit of a grid cell on the same joint configuration."""
-        key = tuple(np.round(np.asarray(target, np.float64), 4))
-        if key in self._ik_cache:
-            return self._ik_cache[key]
-        mj, m, d = self._mj, self.model, self._ik_data
-        q = np.array(self.data.ctrl[self._arm_act] if q0 is None else q0, np.float64)
-        target, rot = np.asarray(target, np.float64), self.cfg.tool_rot
-        jacp, jacr = np.zeros((3, m.nv)), np.zeros((3, m.nv))
-        damping = 1e-4 * np.eye(6)
-        err = np.zeros(6)
-        for _ in range(iters):
-            d.qpos[self._qslice] = q
-            mj.mj_kinematics(m, d)
-            err[:3] = target - d.xpos[self._ee]
-            turn = rot @ d.xmat[self._ee].reshape(3, 3).T  # current -> goal, world frame
-            err[3:] = 0.5 * np.array([turn[2, 1] - turn[1, 2], turn[0, 2] - turn[2, 0], turn[1, 0] - turn[0, 1]])
-            if np.abs(err[:3]).max() < tol and np.abs(err[3:]).max() < 10 * tol:
-                break
-            mj.mj_comPos(m, d)
-            mj.mj_jacBody(m, d, jacp, jacr, self._ee)
-            jac = np.concatenate([jacp[:, self._vslice], jacr[:, self._vslice]])
-            dq = jac.T @ np.linalg.solve(jac @ jac.T + damping, err)
-            scale = np.abs(dq).max() / 0.3
-            q = np.clip(q + (dq / scale if scale > 1 else dq), self._jrange[:, 0], self._jrange[:, 1])
-        if len(self._ik_cache) > 50000:
-            self._ik_cache.clear()
-        self._ik_cache[key] = q
-        return q
+        """`ArmKinematics.ik`, warm started at q0 (default: the current servo targets)."""
+        return self.kinematics.ik(target, self.data.ctrl[self._arm_act] if q0 is None else q0, iters, tol)
 
     def move_to(self, target, speed=MOVE_SPEED):
         """A straight tool line from the current pose to `target` (x, y, z) at fixed orientation.
@@ -499,12 +548,8 @@ class ArmSim(Env):
         q0 = d.qpos[self._qslice].copy()
         if dist < 1e-5:
             return
-        n_wp = max(1, int(math.ceil(dist / WAYPOINT)))
-        qs, q = [q0], q0
-        for i in range(1, n_wp + 1):
-            q = self.ik(start + (target - start) * (i / n_wp), q)
-            qs.append(q)
-        qs = np.array(qs)
+        qs = self.kinematics.line(q0, target)
+        n_wp = len(qs) - 1
         duration = max(dist / speed, math.pi * math.sqrt(dist / (2 * MAX_ACCEL)))  # cosine profile limits
         n = max(2, int(math.ceil(duration / TIMESTEP)))
         u = (0.5 - 0.5 * np.cos(np.pi * np.arange(1, n + 1) / n)) * n_wp
@@ -596,9 +641,7 @@ class ArmSim(Env):
     # Agent level.
 
     def _orientation(self, mat):
-        if self.cfg.orientation == 'rotvec':
-            return rotvec(mat, reference=np.array([-2.2213, -2.2213, 0.0]))
-        return rpy(mat)
+        return orientation(self.cfg, mat)
 
     def _start(self):
         """The constructor's routine of the reference: arm up at Z_RESET over the object's bin."""

@@ -1,0 +1,233 @@
+"""arm_bridge: a UR5 or xArm driver plus camera(s) <-> the agent's Step / Action (visual pick-and-place).
+
+Parameter `robot` (ur5 | xarm). Subscribes `joint_states` (the six arm joints BY NAME, plus the gripper joint
+`gripper_joint`), `camera/image_raw` (rgb8/bgr8, exactly image_height x image_width: a wrong-size camera is
+a configuration error, reported and no Step is sent; put a resize node in front of a 640x480 camera) and,
+for the xArm, `camera/depth/image_raw` (32FC1 metres). A Step holds image (+ depth), cartesian_position,
+joint_positions, gripper_pos, gripper_side, grasped_side and the core's reward (+1 grasp, -1 drop, +10
+placement), exactly as the twin's env.
+
+An Action (discrete index 0..5) becomes the core's Cartesian moves (`daydreamer.robots.arm.PickPlace`),
+each a straight tool line turned into joint targets by the arm's kinematic model (IK on its URDF) and
+streamed on `forward_position_controller/commands` at `command_rate` with the tool's mean speed bounded by
+`speed` (the streaming controllers ignore the driver's speed scaling); gripper moves go to
+`gripper_controller/commands` ([0 open .. 1 closed]). Moves block: the next move starts when the joints
+settle within `settle_tolerance` rad (or after `settle_timeout` s, with a warning), so the control period
+is long (seconds), as on the real robots. After the moves the reward's follow-up moves (the placement
+routine) run, then the next Step goes out. Episodes: `episode_length` (100) steps with the scripted reset.
+Without a fresh action for `watchdog_timeout` s the arm simply stays where it is (it only moves on
+actions), and a warning says so.
+
+Parameters: robot ('ur5'), control_rate (20.0: nominal, reported in the Step), episode_length (100),
+watchdog_timeout (10.0 s), stale_timeout (0.5 s), command_rate (50.0 Hz), speed (0.1 m/s),
+settle_tolerance (0.01 rad), settle_timeout (3.0 s), gripper_joint ('' = the twin's finger joint),
+gripper_open / gripper_closed (joint positions; default 0 and the twin's finger travel), image_height /
+image_width (64), seed (0).
+"""
+
+import numpy as np
+from daydreamer.robots import bridge
+from daydreamer_ros import images, qos
+from sensor_msgs.msg import Image, JointState
+from std_msgs.msg import Float64MultiArray
+
+from .common import BridgeNode, floats, spin
+
+GRIPPER_SETTLE = 0.3   # s the gripper position must stay still to count as settled
+GRIPPER_TIMEOUT = 2.0  # s
+
+
+class ArmBridge(BridgeNode):
+
+    def __init__(self):
+        from rcl_interfaces.msg import ParameterDescriptor
+        super().__init__('arm_bridge', '', control_rate=20.0, episode_length=100, resets=True,
+                         watchdog_timeout=10.0, stale_timeout=0.5, sources=('joint_states', 'camera/image_raw'))
+        self.robot = self.declare_parameter('robot', 'ur5', ParameterDescriptor(description='ur5 | xarm')).value
+        self.command_rate = self.param('command_rate', 50.0, 'joint targets per second while moving (Hz)')
+        speed = self.param('speed', 0.1, 'mean tool speed of a move (m/s)')
+        self.settle_tolerance = self.param('settle_tolerance', 0.01, 'rad: a move ends when the joints are this close')
+        self.settle_timeout = self.param('settle_timeout', 3.0, 's to wait for the joints to settle')
+        gripper_joint = self.param('gripper_joint', '', "the gripper's joint ('' = the twin's)")
+        gripper_open = self.param('gripper_open', 0.0, 'gripper joint position when open')
+        gripper_closed = self.param('gripper_closed', -1.0, 'gripper joint position when closed (< 0: the twin)')
+        size = (self.param('image_height', 64, 'camera height'), self.param('image_width', 64, 'camera width'))
+        seed = self.param('seed', 0, 'seed of the scripted resets')
+        self.adapter = bridge.ArmAdapter(self.robot, size=size, seed=seed, speed=speed, gripper_open=gripper_open,
+                                         gripper_closed=None if gripper_closed < 0 else gripper_closed)
+        if self.adapter.depth:
+            self.fresh.times['camera/depth/image_raw'] = None
+        self.gripper_joint = gripper_joint or self.adapter.gripper_joint
+        self.gripper_map = bridge.JointMap([self.gripper_joint])
+        self.q = self.gripper = self.rgb = self.depth = None
+        self.queue = []             # moves still to execute
+        self.path, self.target = None, None
+        self.move_started = 0.0
+        self.phase = 'idle'         # idle | reset | action | follow | wait (for an action)
+        self.reward, self.target_q = 0.0, None
+        self.last_gripper = (None, 0.0)
+        self.joint_pub = self.create_publisher(Float64MultiArray, 'forward_position_controller/commands', qos.COMMAND)
+        self.gripper_pub = self.create_publisher(Float64MultiArray, 'gripper_controller/commands', qos.COMMAND)
+        self.create_subscription(JointState, 'joint_states', self.on_joint_states, qos.SENSOR)
+        self.create_subscription(Image, 'camera/image_raw', self.on_rgb, qos.SENSOR)
+        if self.adapter.depth:
+            self.create_subscription(Image, 'camera/depth/image_raw', self.on_depth, qos.SENSOR)
+        self.create_timer(1.0 / self.command_rate, self.tick)
+
+    # --- driver data ---
+
+    def on_joint_states(self, msg):
+        try:
+            q = self.adapter.joint_map.select(msg.name, msg.position)
+            gripper = self.gripper_map.select(msg.name, msg.position, 'gripper position')[0]
+        except bridge.BadDriverData as e:
+            self.problem('joint_states', f'joint_states dropped: {e}')
+            return
+        self.q, self.gripper = q, self.adapter.gripper_pos(gripper)
+        self.fresh.mark('joint_states', self.now())
+
+    def on_rgb(self, msg):
+        try:
+            self.rgb = bridge.check_image(images.to_array(msg, 'rgb8'), self.adapter.size + (3,), 'camera/image_raw')
+        except ValueError as e:   # BadDriverData is a ValueError
+            self.problem('camera', f'camera/image_raw dropped: {e}')
+            return
+        self.fresh.mark('camera/image_raw', self.now())
+
+    def on_depth(self, msg):
+        try:
+            depth = images.to_array(msg, 'passthrough')
+            if depth.dtype != np.float32 or depth.shape[-1] != 1:
+                raise bridge.BadDriverData(f'expected 32FC1 metres, got {msg.encoding}')
+            self.depth = bridge.check_image(depth, self.adapter.size + (1,), 'camera/depth/image_raw')
+        except ValueError as e:
+            self.problem('depth', f'camera/depth/image_raw dropped: {e}')
+            return
+        self.fresh.mark('camera/depth/image_raw', self.now())
+
+    # --- actions and moves ---
+
+    def apply(self, action):
+        if self.phase != 'wait':
+            self.problem('busy', f'action arrived while the arm is busy ({self.phase}); ignored')
+            return
+        moves, reset = self.adapter.act(int(action), self.q)
+        if reset:
+            self.problem('side', 'the tool is above neither bin: the scripted reset replaces the action')
+        self.start('action', moves)
+        self.set_safety('ok')
+
+    def hold(self, reason):
+        self.queue, self.path = [], None
+        if self.q is not None:
+            self.joint_pub.publish(Float64MultiArray(data=floats(self.q)))
+        self.set_safety(f'holding: {reason}')
+        if self.phase in ('action', 'follow', 'reset'):
+            self.phase = 'idle'
+
+    def on_hard_reset(self):
+        self.hold('hard reset')
+        self.phase = 'idle'
+
+    def start(self, phase, moves):
+        self.phase, self.queue, self.path = phase, list(moves), None
+
+    def next_move(self):
+        """Starts the next queued move; False when the queue is empty."""
+        if not self.queue:
+            return False
+        move = self.queue.pop(0)
+        self.move_started = self.now()
+        if move.kind == 'gripper':
+            self.path, self.target = None, 0.0 if move.target else 1.0
+            self.last_gripper = (None, self.now())
+            self.gripper_pub.publish(Float64MultiArray(data=[self.target]))
+        else:
+            self.path, self.target = list(self.adapter.path(self.q, move.target, self.command_rate)), 'joints'
+        return True
+
+    def moving(self):
+        """Streams the current move; True while it is still running."""
+        now = self.now()
+        if self.path:
+            self.target_q = self.path.pop(0)
+            self.joint_pub.publish(Float64MultiArray(data=floats(self.target_q)))
+            self.move_started = now   # the settle time counts from the last target
+            return True
+        if self.target == 'joints':
+            if np.abs(self.q - self.target_q).max() < self.settle_tolerance:
+                self.target = None
+            elif now - self.move_started > self.settle_timeout:
+                self.problem('settle', f'joints did not settle within {self.settle_timeout:g} s; moving on')
+                self.target = None
+            return self.target is not None
+        if isinstance(self.target, float):
+            previous, since = self.last_gripper
+            if previous is None or abs(self.gripper - previous) > 0.005:
+                self.last_gripper = (self.gripper, now)
+            elif now - since >= GRIPPER_SETTLE:
+                self.target = None
+            if now - self.move_started > GRIPPER_TIMEOUT:
+                self.target = None
+            return self.target is not None
+        return False
+
+    # --- the loop ---
+
+    def tick(self):
+        stale = self.fresh.problems(self.now())
+        if stale:
+            if self.phase != 'wait':
+                self.problem('stale', 'arm stopped: ' + '; '.join(stale))
+            return
+        if self.phase in ('reset', 'action', 'follow', 'pause'):
+            if self.moving() or self.next_move():
+                return
+            self.finish()
+            return
+        if self.phase == 'wait':
+            if self.watchdog.expired(self.now()):
+                self.problem('watchdog', f'no action for {self.watchdog_timeout:g} s; the arm waits where it is')
+            return
+        if self.episode.paused:
+            return
+        if self.episode.reset_due:
+            self.start('reset', self.adapter.reset_moves(self.q))
+            self.set_safety('resetting')
+            return
+        self.send()
+
+    def finish(self):
+        """The moves of a phase are done: compute the reward after an action, or send the next Step."""
+        phase, self.phase = self.phase, 'idle'
+        if phase == 'action':
+            self.reward, moves = self.adapter.reward(self.gripper, self.q)
+            self.start('follow', moves)
+            return
+        if phase == 'reset':
+            self.episode.reset_done()
+            self.reward = 0.0
+        if phase != 'pause' and not self.episode.paused and not self.episode.reset_due:
+            self.send()
+
+    def send(self):
+        try:
+            obs = self.adapter.observe(self.q, self.gripper, self.rgb, self.depth)
+        except bridge.BadDriverData as e:
+            self.problem('observe', f'no step sent: {e}')
+            return
+        flags = self.episode.advance()
+        self.send_step(obs, self.reward, flags, control_period=self.watchdog_timeout)
+        self.reward = 0.0
+        if self.episode.paused:
+            self.start('pause', self.adapter.pause_moves())   # KBReset's pause opens the gripper
+        else:
+            self.phase = 'idle' if flags['is_last'] else 'wait'
+
+
+def main(args=None):
+    spin(ArmBridge, args)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,191 @@
+"""What every bridge node shares: parameters, the Step/Action topics, the episode services, the watchdog,
+diagnostics, the latched safety state and throttled problem reports. The ROS-free logic lives in
+`daydreamer.robots.bridge`; a robot's bridge subclasses `BridgeNode` and adds its driver topics.
+
+Shared parameters: control_rate (double, Hz), episode_length (int, steps; 0 = no limit), watchdog_timeout
+(double, s without a fresh action before the safe stop), stale_timeout (double, s: older driver data is not
+used).
+"""
+
+import time
+
+import numpy as np
+import rclpy
+from daydreamer.robots import bridge
+from daydreamer_interfaces.msg import Action, Step
+from daydreamer_interfaces.srv import ResetEpisode
+from daydreamer_ros import convert, qos
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from rclpy.executors import ExternalShutdownException
+from rclpy.node import Node
+from std_msgs.msg import String
+from std_srvs.srv import Trigger
+
+THROTTLE = 5.0  # s between two reports of the same problem
+
+
+class BridgeNode(Node):
+    """Base of the robot bridges. Subclasses set `adapter` (obs_space, act_space, robot) and implement
+    `apply(action)`, `hold(reason)`, and optionally `on_hard_reset()`."""
+
+    def __init__(self, name, robot, control_rate, episode_length, resets, watchdog_timeout, stale_timeout, sources):
+        super().__init__(name)
+        self.robot = robot
+        self.control_rate = self.param('control_rate', float(control_rate), 'agent steps per second (Hz)')
+        self.episode_length = self.param('episode_length', int(episode_length), 'steps per episode (0: no limit)')
+        self.watchdog_timeout = self.param('watchdog_timeout', float(watchdog_timeout),
+                                           'seconds without a fresh action before the safe stop')
+        self.stale_timeout = self.param('stale_timeout', float(stale_timeout),
+                                        'driver data older than this (s) is not used')
+        self.episode = bridge.Episode(self.episode_length, resets)
+        self.watchdog = bridge.Watchdog(self.watchdog_timeout)
+        self.fresh = bridge.Freshness(self.stale_timeout, sources)
+        self.last_step = None         # the step index of the last Step sent
+        self.safety = ''
+        self.problems = {}            # key -> (message, time reported)
+        self._reported = {}
+        self.step_pub = self.create_publisher(Step, 'step', qos.STEP)
+        self.safety_pub = self.create_publisher(String, 'safety_state', qos.LATCHED)
+        self.diag_pub = self.create_publisher(DiagnosticArray, 'diagnostics', qos.DIAGNOSTICS)
+        self.create_subscription(Action, 'action', self.on_action, qos.ACTION)
+        self.create_service(ResetEpisode, '~/reset_episode', self.on_reset_episode)
+        self.create_service(Trigger, '~/pause', self.on_pause)
+        self.create_service(Trigger, '~/resume', self.on_resume)
+        self.create_service(Trigger, '~/hard_reset', self.on_hard_reset_srv)
+        self.create_timer(1.0, self.publish_diagnostics)
+        self.set_safety('holding: no action yet')
+
+    # --- helpers ---
+
+    def param(self, name, default, description=''):
+        from rcl_interfaces.msg import ParameterDescriptor
+        return self.declare_parameter(name, default, ParameterDescriptor(description=description)).value
+
+    def now(self):
+        """Seconds on the node clock (sim time when use_sim_time is set)."""
+        return self.get_clock().now().nanoseconds * 1e-9
+
+    def problem(self, key, message):
+        """Reports a problem with input, at most once per THROTTLE seconds per key (distinct problems are
+        not hidden behind each other, which one throttled call site would do)."""
+        now = time.monotonic()
+        self.problems[key] = message
+        if now - self._reported.get(key, -np.inf) >= THROTTLE:
+            self._reported[key] = now
+            self.get_logger().warning(message)
+
+    def clear(self, key):
+        self.problems.pop(key, None)
+
+    def set_safety(self, state):
+        if state != self.safety:
+            self.safety = state
+            self.safety_pub.publish(String(data=state))
+
+    # --- Step / Action ---
+
+    def send_step(self, obs, reward, flags, logs=None, control_period=None):
+        msg = convert.obs_to_step(bridge.step_obs(obs, reward, flags, logs), robot=self.robot,
+                                  episode=flags['episode'], step=flags['step'],
+                                  control_period=1.0 / self.control_rate if control_period is None else control_period)
+        msg.header.stamp = self.get_clock().now().to_msg()
+        self.last_step = flags['step']
+        self.step_pub.publish(msg)
+        return msg
+
+    def on_action(self, msg):
+        if self.last_step is None:
+            self.problem('action', f'action for step {msg.step} before any step was sent; ignored')
+            return
+        verdict, message = bridge.check_action(self.last_step, msg.step, msg.mode)
+        if verdict in ('late', 'ahead'):
+            self.problem(f'action_{verdict}', message)
+            return
+        self.watchdog.feed(self.now())
+        if verdict == 'hold':
+            self.hold('the actor holds (MODE_HOLD)')
+            return
+        try:
+            action = convert.msg_to_action(msg, self.adapter.act_space)
+        except ValueError as e:
+            self.problem('action_bad', f'bad action for step {msg.step}: {e}; holding')
+            self.hold('bad action')
+            return
+        self.clear('action_bad')
+        self.apply(action)
+
+    # --- services ---
+
+    def on_reset_episode(self, request, response):
+        if request.hard:
+            response.episode = self.episode.hard_reset()
+            self.on_hard_reset()
+        else:
+            response.episode = self.episode.end()
+        response.success = True
+        response.message = f'episode {response.episode} starts next ({request.reason or "no reason given"})'
+        self.get_logger().info(f'reset_episode (hard={request.hard}): {response.message}')
+        return response
+
+    def on_pause(self, request, response):
+        self.episode.pause()
+        response.success, response.message = True, 'paused: the current step goes out with is_last, the robot holds'
+        self.get_logger().info(response.message)
+        return response
+
+    def on_resume(self, request, response):
+        response.success = self.episode.resume()
+        response.message = 'resumed: the next step is is_first' if response.success else 'not paused'
+        self.get_logger().info(f'resume: {response.message}')
+        return response
+
+    def on_hard_reset_srv(self, request, response):
+        episode = self.episode.hard_reset()
+        self.on_hard_reset()
+        response.success, response.message = True, f'hard reset: episode {episode} starts next'
+        self.get_logger().info(response.message)
+        return response
+
+    def on_hard_reset(self):
+        pass
+
+    # --- diagnostics ---
+
+    def publish_diagnostics(self):
+        status = DiagnosticStatus(name=f'{self.get_name()}: {self.robot} bridge', hardware_id=self.robot)
+        status.level = DiagnosticStatus.WARN if self.problems or self.safety != 'ok' else DiagnosticStatus.OK
+        status.message = '; '.join(self.problems.values()) or self.safety
+        status.values = [KeyValue(key='episode', value=str(self.episode.episode)),
+                         KeyValue(key='step', value=str(self.episode.step)),
+                         KeyValue(key='paused', value=str(self.episode.paused)),
+                         KeyValue(key='safety_state', value=self.safety),
+                         KeyValue(key='watchdog_trips', value=str(self.watchdog.trips))]
+        msg = DiagnosticArray(status=[status])
+        msg.header.stamp = self.get_clock().now().to_msg()
+        self.diag_pub.publish(msg)
+        self.problems.clear()
+
+
+def floats(values):
+    """A Float64MultiArray data value (list of Python floats)."""
+    return [float(v) for v in np.asarray(values, np.float64).reshape(-1)]
+
+
+def quaternion_wxyz(orientation):
+    """(w, x, y, z) of a geometry_msgs/Quaternion (ROS stores x, y, z, w)."""
+    return np.array([orientation.w, orientation.x, orientation.y, orientation.z], np.float64)
+
+
+def spin(node_class, args=None):
+    """The standard main: init, spin until Ctrl-C or shutdown, clean up."""
+    rclpy.init(args=args)
+    node = None
+    try:
+        node = node_class()
+        rclpy.spin(node)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        if node is not None:
+            node.destroy_node()
+        rclpy.try_shutdown()

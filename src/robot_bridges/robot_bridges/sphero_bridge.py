@@ -1,0 +1,120 @@
+"""sphero_bridge: an overhead camera and a Sphero's motors <-> the agent's Step / Action (DayDreamer's Sphero task).
+
+Subscribes `overhead_camera/image_raw` (sensor_msgs/Image, any size, rgb8 or bgr8; sensor QoS). Every
+1 / control_rate (2 Hz) it publishes a Step: 'image' (the frame, columns crop_columns kept, area-resized to
+64x64) and the reward -||ball - goal|| from the core's white-ball detection, in arena coordinates
+normalised by the arena's pixel box (arena_min / arena_max, in the camera frame's pixels). An Action
+(2 motor powers in [-1, 1], clipped, x 70 of 255) is sent on `raw_motor` (std_msgs/Float64MultiArray,
+[left, right] as fractions of full power) for `action_duration` (0.5 s), then the motors stop. Episodes
+are `episode_length` (100) steps; the scripted reset drives 5 random 1 s moves at power 100 and waits
+4 s. The watchdog stops the motors when no fresh action came for `watchdog_timeout` s.
+
+Parameters: control_rate (2.0), episode_length (100), watchdog_timeout (1.5 s), stale_timeout (0.5 s),
+action_duration (0.5 s), arena_min / arena_max (double[2], pixels; default the reference's 640x480 setup;
+the sim node logs its own), crop_columns (int[2], [0, 0] = keep all), seed (0).
+"""
+
+from daydreamer.robots import bridge, sphero
+from daydreamer_ros import images, qos
+from sensor_msgs.msg import Image
+from std_msgs.msg import Float64MultiArray
+
+from .common import BridgeNode, floats, spin
+
+MOTOR_RATE = 10.0  # Hz: raw_motor is republished while the motors run, and the plan advances
+
+
+class SpheroBridge(BridgeNode):
+
+    def __init__(self):
+        super().__init__('sphero_bridge', 'sphero', control_rate=sphero.CONTROL_HZ,
+                         episode_length=sphero.EPISODE_LENGTH, resets=True, watchdog_timeout=1.5, stale_timeout=0.5,
+                         sources=('overhead_camera/image_raw',))
+        self.action_duration = self.param('action_duration', sphero.STEP_SECONDS, 'seconds each action drives')
+        low = self.param('arena_min', [float(v) for v in sphero.REFERENCE_ARENA_MIN], 'arena box min (px)')
+        high = self.param('arena_max', [float(v) for v in sphero.REFERENCE_ARENA_MAX], 'arena box max (px)')
+        crop = self.param('crop_columns', [0, 0], 'columns [start, stop) kept; [0, 0] keeps all')
+        seed = self.param('seed', 0, 'seed of the scripted reset')
+        self.adapter = bridge.SpheroAdapter(tuple(low), tuple(high), None if list(crop) == [0, 0] else tuple(crop),
+                                            seed=seed)
+        self.frame = None
+        self.plan = []              # [(motors, seconds)] still to drive (the reset)
+        self.resetting = False
+        self.motors, self.until = [0.0, 0.0], 0.0
+        self.motor_pub = self.create_publisher(Float64MultiArray, 'raw_motor', qos.COMMAND)
+        self.create_subscription(Image, 'overhead_camera/image_raw', self.on_image, qos.SENSOR)
+        self.create_timer(1.0 / self.control_rate, self.control_tick)
+        self.create_timer(1.0 / MOTOR_RATE, self.motor_tick)
+
+    def on_image(self, msg):
+        try:
+            self.frame = images.to_array(msg, 'rgb8')
+        except ValueError as e:
+            self.problem('image', f'overhead_camera/image_raw dropped: expected an rgb8 or bgr8 image ({e})')
+            return
+        self.fresh.mark('overhead_camera/image_raw', self.now())
+
+    def control_tick(self):
+        if self.episode.paused:
+            self.hold('paused')
+            return
+        if self.resetting:
+            if self.plan or self.now() < self.until:
+                return   # the scripted reset is still driving
+            self.resetting = False
+        stale = self.fresh.problems(self.now())
+        if stale:
+            self.problem('stale', 'no step sent, motors stopped: ' + '; '.join(stale))
+            self.hold('camera missing or stale')
+            return
+        if self.episode.reset_due:
+            self.plan, self.resetting = self.adapter.reset_plan(), True
+            self.episode.reset_done()
+            self.set_safety('resetting: scripted random drive')
+            return
+        try:
+            obs, reward, logs = self.adapter.observe(self.frame)
+        except bridge.BadDriverData as e:
+            self.problem('image', f'no step sent: {e}')
+            return
+        self.send_step(obs, reward, self.episode.advance(), logs)
+
+    def apply(self, action):
+        self.drive(self.adapter.motors(action), self.action_duration)
+        self.set_safety('ok')
+
+    def hold(self, reason):
+        self.plan, self.resetting = [], False
+        self.drive([0.0, 0.0], 0.0)
+        self.set_safety(f'holding: {reason}')
+
+    def drive(self, motors, seconds):
+        self.motors, self.until = list(motors), self.now() + seconds
+        self.motor_pub.publish(Float64MultiArray(data=floats(self.motors)))
+
+    def motor_tick(self):
+        now = self.now()
+        if now >= self.until:
+            if self.plan:
+                motors, seconds = self.plan.pop(0)
+                self.drive(motors, seconds)
+                return
+            if any(self.motors):
+                self.drive([0.0, 0.0], 0.0)   # the action's 0.5 s are over
+            return
+        if self.watchdog.expired(now) and not self.plan and self.episode.step and any(self.motors):
+            self.problem('watchdog', f'no fresh action for {self.watchdog_timeout:g} s: motors stopped')
+            self.hold('watchdog: no fresh action')
+            return
+        self.motor_pub.publish(Float64MultiArray(data=floats(self.motors)))
+
+    def on_hard_reset(self):
+        self.hold('hard reset')
+
+
+def main(args=None):
+    spin(SpheroBridge, args)
+
+
+if __name__ == '__main__':
+    main()
