@@ -1,0 +1,62 @@
+"""The actor and, by default, the robot's bridge: the part that runs on the robot computer.
+
+For two machines: run this next to the robot and learner.launch.py on the GPU workstation, both with the same
+ROS_DOMAIN_ID, robot, namespace and configs/overrides:
+
+  ros2 launch daydreamer_bringup actor.launch.py robot:=a1
+
+The actor acts at the control rate on its CPU, streams experience (spooled to disk while no learner listens)
+and swaps in the weights the learner publishes. Parameters: config/actor.yaml, then the launch arguments.
+"""
+
+from launch import LaunchDescription
+from launch.actions import DeclareLaunchArgument, GroupAction, IncludeLaunchDescription, OpaqueFunction
+from launch.conditions import IfCondition
+from launch.launch_description_sources import PythonLaunchDescriptionSource
+from launch.substitutions import LaunchConfiguration, PathJoinSubstitution, ThisLaunchFileDir
+from launch_ros.actions import Node, PushRosNamespace
+from launch_ros.parameter_descriptions import ParameterValue
+from launch_ros.substitutions import FindPackageShare
+
+from daydreamer_bringup import DRIVERS, ROBOTS, as_bool, words
+
+
+def actor(context):
+    arg = lambda name: LaunchConfiguration(name).perform(context)
+    text = lambda name: ParameterValue(arg(name), value_type=str)
+    return [GroupAction([
+        PushRosNamespace(arg('namespace')),
+        Node(package='daydreamer_actor', executable='actor', name='actor', output='screen', parameters=[
+            arg('actor_params_file'),
+            {'configs': words(arg('configs')), 'overrides': text('overrides'), 'task': text('task'),
+             'device': text('device'), 'mode': text('mode'), 'use_sim_time': as_bool(arg('use_sim_time'))},
+        ]),
+    ])]
+
+
+def generate_launch_description():
+    robot = LaunchConfiguration('robot')
+    forward = ('robot', 'namespace', 'use_sim_time', 'driver', 'remap')
+    return LaunchDescription([
+        DeclareLaunchArgument('robot', default_value='a1', choices=list(ROBOTS), description='which robot'),
+        DeclareLaunchArgument('namespace', default_value=robot, description="default: the robot's name"),
+        DeclareLaunchArgument('configs', default_value=robot, description="config blocks, e.g. 'a1 debug'"),
+        DeclareLaunchArgument('overrides', default_value='', description="e.g. '--rssm.deter 64'"),
+        DeclareLaunchArgument('task', default_value=[robot, '_dummy'], description='task for the spaces only'),
+        DeclareLaunchArgument('device', default_value='cpu', description='the policy runs here: cpu | cuda'),
+        DeclareLaunchArgument('mode', default_value='explore', choices=['explore', 'eval', 'hold']),
+        DeclareLaunchArgument('use_sim_time', default_value='false', choices=['true', 'false']),
+        DeclareLaunchArgument('bridge', default_value='true', choices=['true', 'false'],
+                              description="also start the robot's bridge"),
+        DeclareLaunchArgument('driver', default_value='real', choices=list(DRIVERS),
+                              description="bridge: what publishes the driver topics (sim | gazebo | real)"),
+        DeclareLaunchArgument('remap', default_value='', description="bridge: extra remappings 'from:=to,...'"),
+        DeclareLaunchArgument('actor_params_file', description='actor parameter file',
+                              default_value=PathJoinSubstitution([FindPackageShare('daydreamer_bringup'),
+                                                                  'config', 'actor.yaml'])),
+        OpaqueFunction(function=actor),
+        GroupAction([IncludeLaunchDescription(
+            PythonLaunchDescriptionSource(PathJoinSubstitution([ThisLaunchFileDir(), 'bridge.launch.py'])),
+            launch_arguments={name: LaunchConfiguration(name) for name in forward}.items())],
+            condition=IfCondition(LaunchConfiguration('bridge'))),
+    ])

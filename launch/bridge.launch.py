@@ -1,0 +1,60 @@
+"""The robot's bridge alone: driver topics <-> the agent's Step and Action (included by actor.launch.py).
+
+  a1 -> a1_bridge, ur5 | xarm -> arm_bridge (parameter robot), sphero -> sphero_bridge
+
+Parameters: config/<bridge>.yaml, then config/<bridge>_sim.yaml where it exists for driver:=sim|gazebo (the
+twins' cameras differ from the real ones; the Gazebo worlds copy the twins' cameras). With driver:=real the
+bridge's relative driver topics are remapped onto the real driver's names (daydreamer_bringup.REAL_TOPICS);
+remap:='from:=to,from2:=to2' adds or replaces remappings.
+"""
+
+import os
+
+from launch import LaunchDescription
+from launch.actions import DeclareLaunchArgument, GroupAction, OpaqueFunction
+from launch.substitutions import LaunchConfiguration
+from launch_ros.actions import Node, PushRosNamespace
+
+from daydreamer_bringup import BRIDGES, DRIVERS, REAL_TOPICS, ROBOTS, as_bool, config_path
+
+
+def remappings(robot, real, extra):
+    rules = dict(REAL_TOPICS[robot]) if real else {}
+    for rule in filter(None, (r.strip() for r in extra.split(','))):
+        source, sep, target = rule.partition(':=')
+        if not sep or not source or not target:
+            raise ValueError(f"remap: expected 'from:=to[,from:=to...]', got '{rule}'")
+        rules[source] = target
+    return list(rules.items())
+
+
+def bridge(context):
+    arg = lambda name: LaunchConfiguration(name).perform(context)
+    robot, driver, executable = arg('robot'), arg('driver'), BRIDGES[arg('robot')]
+    files = [arg('bridge_params_file') or config_path(executable + '.yaml')]
+    twin = config_path(executable + '_sim.yaml')
+    if driver != 'real' and os.path.exists(twin):
+        files.append(twin)
+    overrides = {'use_sim_time': as_bool(arg('use_sim_time'))}
+    if executable == 'arm_bridge':
+        overrides['robot'] = robot
+    return [GroupAction([
+        PushRosNamespace(arg('namespace')),
+        Node(package='robot_bridges', executable=executable, name=executable, output='screen',
+             parameters=[*files, overrides], remappings=remappings(robot, driver == 'real', arg('remap'))),
+    ])]
+
+
+def generate_launch_description():
+    robot = LaunchConfiguration('robot')
+    return LaunchDescription([
+        DeclareLaunchArgument('robot', default_value='a1', choices=list(ROBOTS), description='which robot'),
+        DeclareLaunchArgument('namespace', default_value=robot, description="default: the robot's name"),
+        DeclareLaunchArgument('use_sim_time', default_value='false', choices=['true', 'false']),
+        DeclareLaunchArgument('driver', default_value='real', choices=list(DRIVERS),
+                              description="what publishes the driver topics (real: remap onto the driver's names)"),
+        DeclareLaunchArgument('remap', default_value='', description="extra remappings 'from:=to,...'"),
+        DeclareLaunchArgument('bridge_params_file', default_value='',
+                              description="bridge parameter file (default: config/<bridge>.yaml)"),
+        OpaqueFunction(function=bridge),
+    ])

@@ -1,0 +1,52 @@
+"""The learner alone: trains on the experience the actor streams and publishes policy weights.
+
+For two machines: run this on the GPU workstation and actor.launch.py (actor + bridge) on the robot computer,
+both with the same ROS_DOMAIN_ID, robot, namespace and configs/overrides:
+
+  ros2 launch daydreamer_bringup learner.launch.py robot:=a1 device:=cuda logdir:=~/daydreamer/logdir/a1
+
+Parameters: config/learner.yaml (tunables), then the launch arguments below (run choices).
+"""
+
+from launch import LaunchDescription
+from launch.actions import DeclareLaunchArgument, GroupAction, OpaqueFunction
+from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
+from launch_ros.actions import Node, PushRosNamespace
+from launch_ros.parameter_descriptions import ParameterValue
+from launch_ros.substitutions import FindPackageShare
+
+from daydreamer_bringup import ROBOTS, as_bool, words
+
+
+def learner(context):
+    arg = lambda name: LaunchConfiguration(name).perform(context)
+    text = lambda name: ParameterValue(arg(name), value_type=str)  # never YAML-parsed ('1' stays a string)
+    return [GroupAction([
+        PushRosNamespace(arg('namespace')),
+        Node(package='daydreamer_learner', executable='learner', name='learner', output='screen', parameters=[
+            arg('learner_params_file'),
+            {'configs': words(arg('configs')), 'overrides': text('overrides'), 'task': text('task'),
+             'logdir': text('logdir'), 'device': text('device'), 'use_sim_time': as_bool(arg('use_sim_time'))},
+        ]),
+    ])]
+
+
+def generate_launch_description():
+    robot = LaunchConfiguration('robot')
+    return LaunchDescription([
+        DeclareLaunchArgument('robot', default_value='a1', choices=list(ROBOTS), description='which robot'),
+        DeclareLaunchArgument('namespace', default_value=robot,
+                              description="ROS namespace of the robot's nodes (default: the robot's name)"),
+        DeclareLaunchArgument('configs', default_value=robot, description="config blocks, e.g. 'a1 debug'"),
+        DeclareLaunchArgument('overrides', default_value='', description="e.g. '--batch_size 16 --rssm.deter 64'"),
+        DeclareLaunchArgument('task', default_value=[robot, '_dummy'],
+                              description='task for the spaces only (the spaces-only twin needs no simulator)'),
+        DeclareLaunchArgument('logdir', default_value=['~/daydreamer/logdir/', robot],
+                              description='replay, checkpoints and metrics; a restart resumes from here'),
+        DeclareLaunchArgument('device', default_value='auto', description='auto | cpu | cuda | cuda:N'),
+        DeclareLaunchArgument('use_sim_time', default_value='false', choices=['true', 'false']),
+        DeclareLaunchArgument('learner_params_file', description='learner parameter file',
+                              default_value=PathJoinSubstitution([FindPackageShare('daydreamer_bringup'),
+                                                                  'config', 'learner.yaml'])),
+        OpaqueFunction(function=learner),
+    ])

@@ -1,0 +1,126 @@
+"""What the launch files of daydreamer_bringup need to know about each robot.
+
+The launch files in launch/ import this module (it is installed with the package), so the per-robot facts live
+in one place: which bridge executable speaks the robot, its parameter file, its URDF in share/daydreamer/urdf,
+the root frame rviz fixes on, and the real driver's topics the bridge is remapped onto in `real.launch.py`.
+"""
+
+import os
+
+ROBOTS = ('a1', 'ur5', 'xarm', 'sphero')
+DRIVERS = ('sim', 'gazebo', 'real')  # what publishes the driver-level topics the bridge reads
+BRIDGES = {'a1': 'a1_bridge', 'ur5': 'arm_bridge', 'xarm': 'arm_bridge', 'sphero': 'sphero_bridge'}
+URDFS = {'a1': 'a1.urdf', 'ur5': 'ur5.urdf', 'xarm': 'xarm6.urdf', 'sphero': 'sphero.urdf'}
+ROOT_FRAMES = {'a1': 'trunk', 'ur5': 'base_link', 'xarm': 'link_base', 'sphero': 'base_link'}
+# Arms are bolted to the table; the A1 and the Sphero move freely (Gazebo spawns them free).
+FIXED_BASE = {'a1': False, 'ur5': True, 'xarm': True, 'sphero': False}
+# The robot's camera topic shown in rviz (the A1 has none on the real robot).
+CAMERAS = {'a1': '', 'ur5': 'camera/image_raw', 'xarm': 'camera/image_raw', 'sphero': 'overhead_camera/image_raw'}
+
+# Our relative topic -> the real driver's topic (robot_tasks.md). The bridge runs in the robot's namespace and
+# the vendor drivers publish at their own names, so real.launch.py remaps; remap:='from:=to,...' adds or replaces.
+# Cameras are not remapped: arm_bridge takes exactly 64x64 rgb8 on camera/image_raw (xArm also 32FC1 metres on
+# camera/depth/image_raw), so a camera pipeline (e.g. image_proc's resize, depth_image_proc's convert_metric)
+# publishes into the robot's namespace; the Sphero's overhead camera node publishes overhead_camera/image_raw.
+REAL_TOPICS = {
+    # A ros2_control driver for the A1 (joint_state_broadcaster, forward_position_controller, an IMU broadcaster
+    # on imu/data) started in the robot's namespace needs no remapping.
+    'a1': {},
+    # Universal_Robots_ROS2_Driver (global names) + a gripper driver taking [0 open .. 1 closed].
+    'ur5': {
+        'joint_states': '/joint_states',
+        'forward_position_controller/commands': '/forward_position_controller/commands',
+        'gripper_controller/commands': '/gripper_controller/commands',
+    },
+    # xarm_ros2 publishes under /xarm; its ros2_control path (xarm_controller) with a forward position controller.
+    'xarm': {
+        'joint_states': '/xarm/joint_states',
+        'forward_position_controller/commands': '/xarm/forward_position_controller/commands',
+        'gripper_controller/commands': '/xarm/gripper_controller/commands',
+    },
+    # A self-written spherov2 driver in the robot's namespace (raw_motor, odom).
+    'sphero': {},
+}
+
+
+def words(text):
+    """A launch argument that holds a list ('a1 debug' or 'a1,debug') as a list of strings."""
+    return text.replace(',', ' ').split()
+
+
+def as_bool(text):
+    """A launch argument as a bool, with the same spellings launch's IfCondition accepts."""
+    value = text.strip().lower()
+    if value not in ('true', 'false', '1', '0'):
+        raise ValueError(f"expected true|false|1|0, got '{text}'")
+    return value in ('true', '1')
+
+
+def urdf_path(robot):
+    """The robot's URDF as installed by the daydreamer package (share/daydreamer/urdf)."""
+    from ament_index_python.packages import get_package_share_directory
+    return os.path.join(get_package_share_directory('daydreamer'), 'urdf', URDFS[robot])
+
+
+def config_path(*names):
+    """A file under this package's share/daydreamer_bringup/config."""
+    from ament_index_python.packages import get_package_share_directory
+    return os.path.join(get_package_share_directory('daydreamer_bringup'), 'config', *names)
+
+
+def include(file_name, condition=None, **arguments):
+    """A sibling launch file, included in its own scope so its argument defaults do not leak into the others'
+    (the learner's device default must not become the actor's)."""
+    from launch.actions import GroupAction, IncludeLaunchDescription
+    from launch.launch_description_sources import PythonLaunchDescriptionSource
+    from launch.substitutions import PathJoinSubstitution, ThisLaunchFileDir
+    source = PythonLaunchDescriptionSource(PathJoinSubstitution([ThisLaunchFileDir(), file_name]))
+    return GroupAction([IncludeLaunchDescription(source, launch_arguments=arguments.items())], condition=condition)
+
+
+def robot_state_publisher(description, use_sim_time):
+    """robot_state_publisher with the URDF text: publishes robot_description (latched) and TF from joint_states."""
+    from launch_ros.actions import Node
+    from launch_ros.parameter_descriptions import ParameterValue
+    return Node(package='robot_state_publisher', executable='robot_state_publisher', name='robot_state_publisher',
+                output='screen', parameters=[{'robot_description': ParameterValue(description, value_type=str),
+                                              'use_sim_time': use_sim_time}])
+
+
+def agent_arguments(default_robot):
+    """The launch arguments sim, gazebo and real launches share (the robot files fix `robot`)."""
+    from launch.actions import DeclareLaunchArgument
+    from launch.substitutions import LaunchConfiguration
+    robot = LaunchConfiguration('robot')
+    return [
+        DeclareLaunchArgument('robot', default_value=default_robot, choices=list(ROBOTS), description='which robot'),
+        DeclareLaunchArgument('namespace', default_value=robot,
+                              description="ROS namespace of the robot's nodes (default: the robot's name)"),
+        DeclareLaunchArgument('configs', default_value=robot, description="config blocks, e.g. 'a1 debug'"),
+        DeclareLaunchArgument('overrides', default_value='', description="e.g. '--batch_size 16 --rssm.deter 64'"),
+        DeclareLaunchArgument('task', default_value=[robot, '_dummy'],
+                              description='task for the spaces only (the spaces-only twin needs no simulator)'),
+        DeclareLaunchArgument('logdir', default_value=['~/daydreamer/logdir/', robot],
+                              description='replay, checkpoints and metrics; a restart resumes from here'),
+        DeclareLaunchArgument('learner_device', default_value='auto', description='auto | cpu | cuda | cuda:N'),
+        DeclareLaunchArgument('actor_device', default_value='cpu', description='the policy runs here'),
+        DeclareLaunchArgument('mode', default_value='explore', choices=['explore', 'eval', 'hold'],
+                              description='actor mode at start (service ~/set_mode switches it)'),
+        DeclareLaunchArgument('learner', default_value='true', choices=['true', 'false'],
+                              description='start the learner here (false: it runs on another machine)'),
+        DeclareLaunchArgument('rviz', default_value='false', choices=['true', 'false'], description='start rviz2'),
+    ]
+
+
+def agent_includes(use_sim_time, driver):
+    """learner.launch.py, actor.launch.py (with the bridge) and, with rviz:=true, rviz.launch.py."""
+    from launch.conditions import IfCondition
+    from launch.substitutions import LaunchConfiguration as Arg
+    common = dict(robot=Arg('robot'), namespace=Arg('namespace'), use_sim_time=use_sim_time)
+    agent = dict(common, configs=Arg('configs'), overrides=Arg('overrides'), task=Arg('task'))
+    return [
+        include('learner.launch.py', IfCondition(Arg('learner')), **agent, logdir=Arg('logdir'),
+                device=Arg('learner_device')),
+        include('actor.launch.py', **agent, device=Arg('actor_device'), mode=Arg('mode'), driver=driver),
+        include('rviz.launch.py', IfCondition(Arg('rviz')), **common),
+    ]
