@@ -13,7 +13,7 @@ from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, GroupAction, IncludeLaunchDescription, OpaqueFunction
 from launch.conditions import IfCondition
 from launch.launch_description_sources import PythonLaunchDescriptionSource
-from launch.substitutions import LaunchConfiguration, PathJoinSubstitution, ThisLaunchFileDir
+from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
 from launch_ros.actions import Node, PushRosNamespace
 from launch_ros.parameter_descriptions import ParameterValue
 from launch_ros.substitutions import FindPackageShare
@@ -56,7 +56,8 @@ def generate_launch_description():
                                                                   'config', 'actor.yaml'])),
         OpaqueFunction(function=actor),
         GroupAction([IncludeLaunchDescription(
-            PythonLaunchDescriptionSource(PathJoinSubstitution([ThisLaunchFileDir(), 'bridge.launch.py'])),
+            PythonLaunchDescriptionSource(PathJoinSubstitution([FindPackageShare('daydreamer_bringup'), 'launch',
+                                                                'bridge.launch.py'])),
             launch_arguments={name: LaunchConfiguration(name) for name in forward}.items())],
             condition=IfCondition(LaunchConfiguration('bridge'))),
     ])

@@ -69,12 +69,15 @@ def config_path(*names):
 
 
 def include(file_name, condition=None, **arguments):
-    """A sibling launch file, included in its own scope so its argument defaults do not leak into the others'
-    (the learner's device default must not become the actor's)."""
+    """A launch file of this package, included in its own scope so its argument defaults do not leak into the
+    others' (the learner's device default must not become the actor's). Found through the package share, not
+    ThisLaunchFileDir: on Humble an earlier include (e.g. gz_sim.launch.py) leaves its directory in that local."""
     from launch.actions import GroupAction, IncludeLaunchDescription
     from launch.launch_description_sources import PythonLaunchDescriptionSource
-    from launch.substitutions import PathJoinSubstitution, ThisLaunchFileDir
-    source = PythonLaunchDescriptionSource(PathJoinSubstitution([ThisLaunchFileDir(), file_name]))
+    from launch.substitutions import PathJoinSubstitution
+    from launch_ros.substitutions import FindPackageShare
+    source = PythonLaunchDescriptionSource(PathJoinSubstitution([FindPackageShare('daydreamer_bringup'), 'launch',
+                                                                 file_name]))
     return GroupAction([IncludeLaunchDescription(source, launch_arguments=arguments.items())], condition=condition)
 
 

@@ -1,0 +1,1 @@
+from ._names import expand_topic_name  # noqa: F401

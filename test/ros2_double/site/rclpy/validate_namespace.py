@@ -1,0 +1,1 @@
+from ._names import validate_namespace  # noqa: F401
