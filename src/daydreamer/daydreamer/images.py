@@ -1,0 +1,93 @@
+"""A codec for the fields of a sensor_msgs/Image, without ROS: `decode` turns (height, width, encoding,
+is_bigendian, step, data) into an HxWxC numpy array, `encode` does the reverse.
+
+Rows may carry padding (`step` > width * channels * itemsize, as some camera drivers send) and 16/32-bit
+data may be big-endian; both are handled. Problems raise ValueError naming the encoding and the sizes.
+`decode(..., desired='rgb8')` also reorders or drops colour channels (bgr8 -> rgb8, rgba8 -> rgb8, ...)
+the way cv_bridge's `desired_encoding` does for these encodings; other conversions are refused.
+"""
+
+import sys
+
+import numpy as np
+
+# encoding -> (dtype, channels)
+ENCODINGS = {
+    'rgb8': (np.uint8, 3), 'bgr8': (np.uint8, 3), 'rgba8': (np.uint8, 4), 'bgra8': (np.uint8, 4),
+    'mono8': (np.uint8, 1), 'mono16': (np.uint16, 1), '8UC1': (np.uint8, 1), '8UC3': (np.uint8, 3),
+    '16UC1': (np.uint16, 1), '32FC1': (np.float32, 1),
+}
+# Channel order of the colour encodings, for conversions between them.
+_ORDER = {'rgb8': 'rgb', 'bgr8': 'bgr', 'rgba8': 'rgba', 'bgra8': 'bgra', '8UC3': 'rgb'}
+
+
+def spec(encoding):
+    """(dtype, channels) of a supported encoding; ValueError listing the supported ones otherwise."""
+    if encoding not in ENCODINGS:
+        raise ValueError(f"unsupported image encoding '{encoding}'; supported: {', '.join(ENCODINGS)}")
+    dtype, channels = ENCODINGS[encoding]
+    return np.dtype(dtype), channels
+
+
+def decode(height, width, encoding, is_bigendian, step, data, desired=None):
+    """The image as a new (writable, contiguous) array of shape (height, width, channels) in the native
+    byte order. `desired`: an encoding to convert colour images into (None or 'passthrough' keeps it)."""
+    dtype, channels = spec(encoding)
+    height, width, step = int(height), int(width), int(step)
+    if height < 0 or width < 0:
+        raise ValueError(f'{encoding} image has a negative size {height}x{width}')
+    row = width * channels * dtype.itemsize
+    if step < row:
+        raise ValueError(f'{encoding} image {height}x{width}: step {step} is shorter than a row '
+                         f'({width} px * {channels} ch * {dtype.itemsize} B = {row} B)')
+    try:
+        raw = np.frombuffer(data, np.uint8)  # bytes, bytearray, array.array('B'), memoryview
+    except (TypeError, ValueError):
+        raw = np.asarray(data, np.uint8).reshape(-1)  # a plain list of ints
+    if raw.size < step * height:
+        raise ValueError(f'{encoding} image {height}x{width} (step {step}) needs {step * height} bytes, '
+                         f'got {raw.size}')
+    order = '>' if is_bigendian else '<'
+    rows = raw[:step * height].reshape(height, step)[:, :row]
+    image = np.ascontiguousarray(rows).view(dtype.newbyteorder(order) if dtype.itemsize > 1 else dtype)
+    image = image.reshape(height, width, channels).astype(dtype, copy=True)  # native order, owns its data
+    if desired in (None, 'passthrough', encoding):
+        return image
+    return convert(image, encoding, desired)
+
+
+def convert(image, encoding, desired):
+    """Reorders or drops colour channels (rgb8 / bgr8 / rgba8 / bgra8 / 8UC3), or passes 8UC1 <-> mono8
+    through; anything else (e.g. 32FC1 -> mono8, rgb8 -> mono8) needs an explicit, lossy choice and is
+    refused with ValueError."""
+    spec(desired)
+    if {encoding, desired} <= {'mono8', '8UC1'}:
+        return image
+    if encoding in _ORDER and desired in _ORDER:
+        source, target = _ORDER[encoding], _ORDER[desired]
+        if 'a' in target and 'a' not in source:
+            alpha = np.full(image.shape[:2] + (1,), 255, image.dtype)
+            image, source = np.concatenate([image, alpha], -1), source + 'a'
+        return np.ascontiguousarray(image[..., [source.index(c) for c in target]])
+    raise ValueError(f"cannot convert a {encoding} image to {desired}")
+
+
+def encode(array, encoding):
+    """The Image fields {height, width, encoding, is_bigendian, step, data (bytes)} for `array` of shape
+    (H, W) or (H, W, C) in the given encoding."""
+    dtype, channels = spec(encoding)
+    array = np.asarray(array)
+    if array.ndim == 2:
+        array = array[..., None]
+    if array.ndim != 3 or array.shape[-1] != channels:
+        raise ValueError(f'{encoding} needs an array of shape (H, W, {channels})'
+                         f"{' or (H, W)' if channels == 1 else ''}, got {array.shape}")
+    if array.dtype != dtype:
+        lossless = np.can_cast(array.dtype, dtype, 'safe') or (dtype.kind == 'f' and array.dtype.kind == 'f')
+        if not lossless:
+            raise ValueError(f'{encoding} needs {dtype.name} data, got {array.dtype.name}')
+        array = array.astype(dtype)
+    height, width = array.shape[:2]
+    return {'height': int(height), 'width': int(width), 'encoding': encoding,
+            'is_bigendian': int(sys.byteorder == 'big' and dtype.itemsize > 1),
+            'step': int(width * channels * dtype.itemsize), 'data': np.ascontiguousarray(array).tobytes()}

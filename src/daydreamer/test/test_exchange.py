@@ -1,0 +1,296 @@
+"""Weights blobs, the experience spool, sequence checks, ActorCore and LearnerCore (all without ROS)."""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from daydreamer import exchange
+from daydreamer.config import load_config
+from daydreamer.envs import make
+
+TINY = {'task': 'a1_dummy', 'device': 'cpu', 'threads': 1, 'rssm.deter': 16, 'rssm.units': 16, 'rssm.stoch': 4,
+        'rssm.classes': 4, 'batch_size': 2, 'replay_chunk': 8, 'replay.chunk': 8, 'run.train_fill': 16,
+        'run.train_ratio': 16, 'imag_horizon': 3}
+
+
+def tiny(robot='a1', **overrides):
+    return load_config([robot, 'debug'], {**TINY, 'task': f'{robot}_dummy', **overrides})
+
+
+def rows(robot, count, seed=0):
+    """Rows as the actor sends them: a dummy episode with the action that led to each observation."""
+    env = make(f'{robot}_dummy', seed=seed)
+    space = env.act_space['action']
+    out, action = [], np.zeros(space.shape, space.dtype)
+    for _ in range(count):
+        obs = env.step({'action': action, 'reset': False})
+        out.append({**obs, 'action': np.zeros_like(action) if obs['is_first'] else action})
+        action = space.sample(np.random.default_rng(len(out)))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ weights
+
+
+def test_weights_round_trip_and_digest():
+    state = {'a.weight': torch.randn(3, 4), 'b.bias': torch.arange(5, dtype=torch.float32)}
+    data, digest = exchange.encode_weights(state)
+    assert isinstance(data, bytes) and len(digest) == 64
+    back = exchange.decode_weights(data, digest)
+    assert set(back) == set(state) and all(torch.equal(back[k], state[k]) for k in state)
+    assert data[8:9] == b'{'  # safetensors: an 8-byte length, then a JSON header (no pickle stream)
+
+
+def test_corrupt_weights_raise_before_parsing():
+    data, digest = exchange.encode_weights({'w': torch.ones(4)})
+    flipped = bytearray(data)
+    flipped[-1] ^= 0xFF
+    with pytest.raises(exchange.BadWeights, match='sha256 mismatch'):
+        exchange.decode_weights(bytes(flipped), digest)
+    with pytest.raises(exchange.BadWeights, match='sha256 mismatch'):
+        exchange.decode_weights(data, '')
+    garbage = b'not safetensors at all'
+    import hashlib
+    with pytest.raises(exchange.BadWeights, match='not a safetensors blob'):
+        exchange.decode_weights(garbage, hashlib.sha256(garbage).hexdigest())
+
+
+# ------------------------------------------------------------------------------------------------ spool
+
+
+def batch(start, n=4):
+    return [{'x': np.float32(start + i), 'image': np.full((2, 2, 3), (start + i) % 256, np.uint8),
+             'is_first': np.bool_(i == 0)} for i in range(n)]
+
+
+def drain(spool):
+    got = []
+    while (item := spool.peek()) is not None:
+        handle, batch_rows = item
+        got += [int(r['x']) for r in batch_rows]
+        spool.remove(handle)
+    return got
+
+
+def test_spool_is_fifo_and_survives_restart(tmp_path):
+    spool = exchange.Spool(tmp_path, capacity=100)
+    for start in (0, 4, 8):
+        spool.put(batch(start))
+    assert len(spool) == 12 and spool.batches == 3
+    handle, first = spool.peek()
+    assert [int(r['x']) for r in first] == [0, 1, 2, 3] and first[0]['image'].shape == (2, 2, 3)
+    assert spool.peek()[0] == handle  # not removed until delivered
+    spool = exchange.Spool(tmp_path, capacity=100)  # a restarted actor
+    assert len(spool) == 12
+    spool.put(batch(12))
+    assert drain(spool) == list(range(16))
+    assert len(spool) == 0 and not list(tmp_path.glob('*.npz'))
+
+
+def test_spool_drops_oldest_beyond_capacity(tmp_path, caplog):
+    spool = exchange.Spool(tmp_path, capacity=10)
+    for start in (0, 4, 8, 12):
+        spool.put(batch(start))
+    assert len(spool) == 8 and spool.dropped == 8
+    assert 'spool' in caplog.text and 'dropped the oldest batch of 4 rows' in caplog.text
+    assert drain(spool) == list(range(8, 16))
+
+
+def test_spool_skips_truncated_file(tmp_path, caplog):
+    spool = exchange.Spool(tmp_path, capacity=100)
+    for start in (0, 4, 8):
+        spool.put(batch(start))
+    victim = sorted(tmp_path.glob('*.npz'))[1]
+    victim.write_bytes(victim.read_bytes()[:50])
+    (tmp_path / '.000000000099-4.npz.tmp').write_bytes(b'half written')
+    spool = exchange.Spool(tmp_path, capacity=100)
+    assert not list(tmp_path.glob('.*.tmp'))
+    assert drain(spool) == [0, 1, 2, 3, 8, 9, 10, 11]
+    assert spool.corrupt == 1 and 'skipping unreadable batch' in caplog.text
+    assert list(tmp_path.glob('*.corrupt'))
+
+
+def test_spool_from_threads(tmp_path):
+    spool = exchange.Spool(tmp_path, capacity=10 ** 6)
+    threads = [threading.Thread(target=lambda s=s: [spool.put(batch(s * 100 + 4 * i)) for i in range(10)])
+               for s in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(drain(spool)) == sorted(s * 100 + i for s in range(4) for i in range(40))
+
+
+def test_sequences():
+    seqs = exchange.Sequences()
+    assert seqs.check('/a', 0, token=100) == ('ok', 0)
+    assert seqs.check('/a', 1) == ('ok', 0)
+    assert seqs.check('/a', 1) == ('duplicate', 1)
+    assert seqs.check('/a', 0, token=100) == ('duplicate', 2)  # batch 0 again, same send
+    assert seqs.check('/a', 4) == ('gap', 2)
+    assert seqs.check('/b', 7) == ('ok', 0)  # first batch seen from a sender: whatever its number
+    assert seqs.check('/a', 0, token=200) == ('restart', 5)
+    assert seqs.check('/a', 1) == ('ok', 0)
+
+
+# ------------------------------------------------------------------------------------------------ actor
+
+
+@pytest.fixture(scope='module')
+def a1_spaces():
+    return exchange.spaces(tiny())
+
+
+def test_actor_acts_randomly_until_weights_then_swaps(a1_spaces):
+    config = tiny()
+    actor = exchange.ActorCore(config, *a1_spaces, seed=0)
+    learner = exchange.ActorCore(config, *a1_spaces, seed=1)  # a source of real weights
+    try:
+        obs = rows('a1', 1)[0]
+        action = actor.act(obs)
+        assert actor.version == 0 and action.shape == (12,) and action.dtype == np.float32
+        data, digest = exchange.encode_weights(learner._agent.policy_state())
+        done = []
+        actor.load_weights(data, digest, 7, on_done=lambda v, e: done.append((v, e)))
+        assert actor.wait_loaded(30)
+        assert done == [(7, None)] and actor.version == 7
+        for key, value in actor._agent.policy_state().items():
+            assert torch.equal(value, learner._agent.policy_state()[key])
+        action = actor.act(obs)
+        assert action.shape == (12,) and np.all(np.abs(action) <= 1)
+    finally:
+        actor.close()
+        learner.close()
+
+
+def test_actor_keeps_old_weights_on_corrupt_blob(a1_spaces):
+    actor = exchange.ActorCore(tiny(), *a1_spaces)
+    try:
+        data, digest = exchange.encode_weights(actor._agent.policy_state())
+        actor.load_weights(data, digest, 3)
+        actor.wait_loaded(30)
+        before = {k: v.clone() for k, v in actor._agent.policy_state().items()}
+        errors = []
+        actor.load_weights(data[:-10], digest, 4, on_done=lambda v, e: errors.append((v, e)))
+        actor.wait_loaded(30)
+        assert actor.version == 3 and actor.load_errors == 1
+        assert errors[0][0] == 4 and isinstance(errors[0][1], exchange.BadWeights)
+        assert all(torch.equal(before[k], v) for k, v in actor._agent.policy_state().items())
+        assert actor.act(rows('a1', 1)[0]).shape == (12,)
+    finally:
+        actor.close()
+
+
+def test_actor_never_waits_for_a_load(a1_spaces):
+    """Acting continues at full speed while weights load in the background, then uses the new ones."""
+    actor = exchange.ActorCore(tiny(), *a1_spaces)
+    try:
+        data, digest = exchange.encode_weights(actor._agent.policy_state())
+        actor.load_weights(data, digest, 1)
+        actor.wait_loaded(30)
+        obs_rows = rows('a1', 60)
+        release = threading.Event()
+        real = exchange.decode_weights
+
+        def slow_decode(*args, **kwargs):
+            release.wait(10)  # a load that takes "forever"
+            return real(*args, **kwargs)
+
+        exchange.decode_weights = slow_decode
+        try:
+            actor.load_weights(data, digest, 2)
+            worst = 0.0
+            for obs in obs_rows:
+                start = time.perf_counter()
+                actor.act(obs)
+                worst = max(worst, time.perf_counter() - start)
+            assert actor.version == 1 and worst < 0.5
+            release.set()
+            assert actor.wait_loaded(30) and actor.version == 2
+        finally:
+            exchange.decode_weights = real
+            release.set()
+    finally:
+        actor.close()
+
+
+def test_actor_modes_and_discrete_actions():
+    config = tiny('ur5')
+    actor = exchange.ActorCore(config, *exchange.spaces(config))
+    try:
+        obs = rows('ur5', 1)[0]
+        action = actor.act(obs)
+        assert action.dtype == np.int64 and action.shape == () and 0 <= action < 6
+        data, digest = exchange.encode_weights(actor._agent.policy_state())
+        actor.load_weights(data, digest, 1)
+        actor.wait_loaded(30)
+        assert actor.set_mode('eval') == 'explore'
+        assert 0 <= actor.act(obs) < 6
+        actor.set_mode('hold')
+        assert actor.act(obs) is None
+        with pytest.raises(ValueError, match="unknown actor mode 'fast'"):
+            actor.set_mode('fast')
+    finally:
+        actor.close()
+
+
+# ------------------------------------------------------------------------------------------------ learner
+
+
+def test_learner_trains_at_the_ratio_exports_and_resumes(tmp_path):
+    config = tiny()
+    core = exchange.LearnerCore(config, tmp_path).start()
+    try:
+        version, data, digest = core.export()
+        assert version == 0 and exchange.decode_weights(data, digest)
+        core.add_rows(rows('a1', 10), worker='/actor')
+        time.sleep(0.3)
+        assert core.counters['updates'] == 0  # still filling
+        core.add_rows(rows('a1', 40, seed=1), worker='/actor')
+        due = core.due()
+        assert due > 0
+        deadline = time.monotonic() + 60
+        while core.counters['updates'] < due and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        assert core.counters['updates'] == due  # exactly what the ratio asks for, no more
+        metrics = core.metrics()
+        assert 'model_loss' in metrics and metrics['step'] == 50 and metrics['replay_steps'] == 50
+        assert core.export()[0] == due
+        assert core.set_paused(True) is False
+        core.add_rows(rows('a1', 40, seed=2), worker='/actor')
+        time.sleep(0.5)
+        assert core.counters['updates'] == due and core.counters['step'] == 90  # stored, not trained
+        assert core.set_paused(False) is True
+        deadline = time.monotonic() + 60
+        while core.counters['updates'] < core.due() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        updates = core.counters['updates']
+        assert updates == core.due() > due
+        path = core.save()
+        assert path.exists()
+    finally:
+        core.close(save=True)
+    assert core.failure is None
+    again = exchange.LearnerCore(config, tmp_path)
+    try:
+        assert again.counters['updates'] == updates and again.counters['step'] == 90
+        assert again.export()[0] == updates and len(again.replay) == 90
+    finally:
+        again.close(save=False)
+
+
+def test_learner_report_image(tmp_path):
+    config = tiny('sphero')
+    core = exchange.LearnerCore(config, tmp_path)
+    try:
+        assert core.report_image() is None  # nothing to show yet
+        core.add_rows(rows('sphero', 20))
+        image = core.report_image(samples=2, frames=4)
+        assert image.dtype == np.uint8 and image.ndim == 3 and image.shape[-1] == 3
+        assert image.shape[0] == 2 * 3 * 64 and image.shape[1] == 4 * 64
+    finally:
+        core.close(save=False)

@@ -1,0 +1,289 @@
+"""The actor node (`actor`): runs the policy on every `step` from the robot's bridge and answers with an
+`action` within the control period, streams experience to the learner and swaps in the policy weights the
+learner publishes.
+
+Topics (relative, so a namespace per robot works; QoS from daydreamer_ros.qos):
+  step (Step, in)  ->  action (Action, out)      acting runs in the step callback (~2 ms on one CPU core)
+  experience (Experience, out)                   `experience_batch` rows per message; while no learner
+                                                 subscribes, batches go to a bounded spool on disk and are
+                                                 sent in order once one does
+  policy_weights (PolicyWeights, in, latched)    loaded in a background thread, then swapped in one step
+  diagnostics (DiagnosticArray, out)             counters once a second
+Services: ~/set_mode (SetActorMode): explore (train), eval (greedy) or hold (bridges command a safe stop).
+
+Parameters: configs (string[]), overrides (string, CLI fragment), task (string, '' = the config's; only the
+spaces are used), device (string), mode (string explore|eval|hold), spool_dir (string, '' =
+~/.ros/daydreamer/spool/<node name>), spool_capacity (int rows), experience_batch (int rows),
+stale_timeout (double s; a Step stamped longer ago than this is answered with HOLD; 0 disables).
+
+A bad Step (missing key, wrong image size or encoding, NaN, out of order, stale) is answered with a HOLD
+action, logged (throttled) and not stored; the next good step starts a new episode in replay. Corrupt
+weights are logged and the old ones kept. Until the first weights arrive the actor explores randomly.
+"""
+
+import os
+import threading
+import time
+
+import numpy as np
+import rclpy
+from daydreamer import exchange, loops
+from daydreamer.config import ConfigError
+from daydreamer.envs import BadObservation
+from daydreamer_interfaces.msg import Action, Experience, PolicyWeights, Step
+from daydreamer_interfaces.srv import SetActorMode
+from daydreamer_ros import convert, params, qos
+from diagnostic_msgs.msg import DiagnosticArray
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
+from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.logging import get_logger
+from rclpy.node import Node
+from std_msgs.msg import Header
+
+MODES = {Action.MODE_EXPLORE: 'explore', Action.MODE_EVAL: 'eval', Action.MODE_HOLD: 'hold'}
+MODE_IDS = {name: index for index, name in MODES.items()}
+DEFAULTS = {'configs': ['a1'], 'overrides': '', 'task': '', 'device': 'cpu', 'mode': 'explore', 'spool_dir': '',
+            'spool_capacity': 100000, 'experience_batch': 16, 'stale_timeout': 1.0}
+
+
+class ActorNode(Node):
+
+    def __init__(self, **kwargs):
+        super().__init__('actor', **kwargs)
+        self.params = p = params.declare(self, DEFAULTS)
+        if p['mode'] not in MODE_IDS:
+            raise ConfigError(f"parameter mode: '{p['mode']}' is not one of {', '.join(MODE_IDS)}")
+        if p['experience_batch'] < 1 or p['spool_capacity'] < p['experience_batch']:
+            raise ConfigError(f"experience_batch ({p['experience_batch']}) must be >= 1 and <= spool_capacity "
+                              f"({p['spool_capacity']})")
+        config = params.agent_config(p['configs'], p['overrides'])
+        config = config.update(device=p['device'], threads=config.threads or 1)  # one core: steady latency
+        device = loops.setup(config)
+        self.obs_space, self.act_space = exchange.spaces(config, p['task'])
+        self.core = exchange.ActorCore(config, self.obs_space, self.act_space, device)
+        self.core.set_mode(p['mode'])
+        spool_dir = p['spool_dir'] or os.path.join('~', '.ros', 'daydreamer', 'spool', self.get_name())
+        self.spool = exchange.Spool(spool_dir, p['spool_capacity'])
+        self.actor_id = self.get_fully_qualified_name()
+
+        self.counts = dict.fromkeys(('steps', 'bad_steps', 'late', 'held', 'rows', 'batches_sent', 'weights_loaded',
+                                     'weights_rejected'), 0)
+        self._last_step = None    # index of the last Step answered, for ordering checks
+        self._restart = True      # the next stored row starts an episode (after a gap, a hold or at start)
+        self._prev_action = None
+        self._rows = []
+        self._sequence = 0
+        self._exp_lock = threading.Lock()  # orders direct sends and spool drains
+        self._act_ms = []
+        self.last_problem = ''  # the newest bad-input description (kept for diagnostics and tests)
+        self._problem_reported = True
+
+        control, background = MutuallyExclusiveCallbackGroup(), MutuallyExclusiveCallbackGroup()
+        self.action_pub = self.create_publisher(Action, 'action', qos.ACTION)
+        self.experience_pub = self.create_publisher(Experience, 'experience', qos.EXPERIENCE)
+        self.diagnostics_pub = self.create_publisher(DiagnosticArray, 'diagnostics', qos.DIAGNOSTICS)
+        self.create_subscription(Step, 'step', self._on_step, qos.STEP, callback_group=control)
+        self.create_subscription(PolicyWeights, 'policy_weights', self._on_weights, qos.WEIGHTS,
+                                 callback_group=background)
+        self.create_service(SetActorMode, '~/set_mode', self._on_set_mode, callback_group=background)
+        self.create_timer(0.1, self._drain, callback_group=background)
+        self.create_timer(1.0, self._publish_diagnostics, callback_group=background)
+        self.get_logger().info(
+            f"actor {self.actor_id}: {p['mode']} on {device}, spaces of '{p['task'] or config.task}', "
+            f"spool {self.spool.directory} ({len(self.spool)} rows waiting); random actions until weights arrive")
+
+    # -------------------------------------------------------------------------------------------- acting
+
+    def _on_step(self, msg):
+        start = time.perf_counter()
+        self.counts['steps'] += 1
+        problem = self._order_problem(msg)
+        if problem:  # one log call site per kind of problem: rclpy throttles per call site
+            self.get_logger().warning(f'{problem}; answered with HOLD, not stored', throttle_duration_sec=5.0)
+            self._reject(msg, problem)
+            return
+        try:
+            obs = convert.step_to_obs(msg, self.obs_space)
+        except BadObservation as e:
+            self.get_logger().warning(f'bad step {msg.step} from {msg.robot or "the bridge"}: {e}; answered with '
+                                      'HOLD, not stored', throttle_duration_sec=5.0)
+            self._reject(msg, str(e))
+            return
+        if self._restart and not obs['is_first']:
+            obs['is_first'] = np.bool_(True)  # replay and the world model start afresh after a gap
+        self._restart = False
+        action = self.core.act(obs)
+        mode = MODE_IDS[self.core.mode]
+        self.action_pub.publish(convert.action_to_msg(
+            action, episode=msg.episode, step=msg.step, mode=mode, weights_version=self.core.version,
+            header=self._header()))
+        elapsed = time.perf_counter() - start
+        self._act_ms.append(elapsed * 1e3)
+        if msg.control_period > 0 and elapsed > msg.control_period:
+            self.counts['late'] += 1
+            self.get_logger().warning(
+                f'action for step {msg.step} took {elapsed * 1e3:.1f} ms, longer than the control period '
+                f'{msg.control_period * 1e3:.0f} ms', throttle_duration_sec=5.0)
+        if action is None:  # holding: nothing to learn from; the next acted step starts an episode
+            self.counts['held'] += 1
+            self._restart = True
+            return
+        self._store(obs, action, msg)
+
+    def _order_problem(self, msg):
+        last, self._last_step = self._last_step, msg.step
+        if last is not None and msg.step <= last and not msg.is_first:
+            return f'step {msg.step} arrived after step {last} (out of order or repeated)'
+        timeout = self.params['stale_timeout']
+        stamp = msg.header.stamp.sec * 10 ** 9 + msg.header.stamp.nanosec
+        if timeout > 0 and stamp > 0:
+            age = (self.get_clock().now().nanoseconds - stamp) / 1e9
+            if age > timeout:
+                return f'step {msg.step} is stale: stamped {age:.2f} s ago (stale_timeout {timeout} s)'
+        return ''
+
+    def _reject(self, msg, problem):
+        self.counts['bad_steps'] += 1
+        self.last_problem, self._problem_reported = problem, False
+        self._restart = True
+        self.action_pub.publish(convert.action_to_msg(
+            None, episode=msg.episode, step=msg.step, mode=Action.MODE_HOLD, weights_version=self.core.version,
+            header=self._header()))
+
+    def _header(self):
+        return Header(stamp=self.get_clock().now().to_msg())
+
+    # -------------------------------------------------------------------------------------------- experience
+
+    def _store(self, obs, action, msg):
+        space = self.act_space['action']
+        previous = np.zeros(space.shape, space.dtype) if obs['is_first'] or self._prev_action is None \
+            else self._prev_action
+        self._prev_action = np.asarray(action, space.dtype)
+        row = {k: v for k, v in obs.items() if not k.startswith('log_')}
+        row.update(action=previous, episode=np.int64(msg.episode), step=np.int64(msg.step))
+        self._rows.append(row)
+        self.counts['rows'] += 1
+        if len(self._rows) >= self.params['experience_batch']:
+            rows, self._rows = self._rows, []
+            self._deliver(rows)
+
+    def _deliver(self, rows):
+        """Sends a batch now when a learner listens and nothing older waits; spools it otherwise."""
+        with self._exp_lock:
+            if self._learner_listens() and not self.spool.batches:
+                self._send(rows)
+            else:
+                self.spool.put(rows)
+
+    def _drain(self):
+        """Sends spooled batches, oldest first, while a learner listens (a few per tick, not a flood)."""
+        for _ in range(20):
+            with self._exp_lock:
+                if not self._learner_listens():
+                    return
+                item = self.spool.peek()
+                if item is None:
+                    return
+                handle, rows = item
+                self._send(rows)
+                self.spool.remove(handle)
+
+    def _send(self, rows):
+        self.experience_pub.publish(convert.rows_to_experience(
+            rows, actor_id=self.actor_id, sequence=self._sequence, robot='', header=self._header()))
+        self._sequence += 1
+        self.counts['batches_sent'] += 1
+
+    def _learner_listens(self):
+        return self.experience_pub.get_subscription_count() > 0
+
+    # -------------------------------------------------------------------------------------------- weights
+
+    def _on_weights(self, msg):
+        if msg.version == self.core.version:
+            return
+        if msg.format != 'safetensors':
+            self.counts['weights_rejected'] += 1
+            self.get_logger().warning(f"policy weights v{msg.version}: format '{msg.format}', expected "
+                                      f"'safetensors'; keeping v{self.core.version}", throttle_duration_sec=5.0)
+            return
+        if msg.version < self.core.version:
+            self.get_logger().warning(f'policy weights v{msg.version} are older than v{self.core.version} '
+                                      '(did the learner restart from an older checkpoint?); loading them')
+        self.core.load_weights(msg.data.tobytes() if hasattr(msg.data, 'tobytes') else bytes(msg.data),
+                               msg.sha256, msg.version, on_done=self._weights_done)
+
+    def _weights_done(self, version, error):
+        if error is None:
+            self.counts['weights_loaded'] += 1
+            self.get_logger().info(f'acting with policy weights v{version}')
+        else:
+            self.counts['weights_rejected'] += 1
+            self.get_logger().warning(f'rejected policy weights v{version} ({error}); keeping '
+                                      f'v{self.core.version}', throttle_duration_sec=5.0)
+
+    # -------------------------------------------------------------------------------------------- services
+
+    def _on_set_mode(self, request, response):
+        previous = self.core.mode
+        response.previous_mode = MODE_IDS[previous]
+        if request.mode not in MODES:
+            response.success = False
+            response.message = f'unknown mode {request.mode}; expected 0 (explore), 1 (eval) or 2 (hold)'
+            return response
+        self.core.set_mode(MODES[request.mode])
+        response.success = True
+        response.message = f'{previous} -> {MODES[request.mode]}'
+        self.get_logger().info(f'mode {response.message}')
+        return response
+
+    # -------------------------------------------------------------------------------------------- diagnostics
+
+    def _publish_diagnostics(self):
+        times, self._act_ms = self._act_ms, []
+        listens = self._learner_listens()
+        values = {**self.counts, 'mode': self.core.mode, 'weights_version': self.core.version,
+                  'spool_rows': len(self.spool), 'spool_dropped': self.spool.dropped,
+                  'spool_corrupt': self.spool.corrupt, 'learner_connected': listens,
+                  'act_ms_p50': float(np.median(times)) if times else 0.0,
+                  'act_ms_max': float(np.max(times)) if times else 0.0}
+        warn = self.spool.dropped or not listens or self.counts['late']
+        fresh = not self._problem_reported
+        message = self.last_problem if fresh else ('no learner: spooling experience' if not listens else 'acting')
+        self.diagnostics_pub.publish(convert.diagnostics(
+            f'{self.actor_id}: actor', values, level=1 if warn or fresh else 0, message=message,
+            hardware_id=self.actor_id, header=self._header()))
+        self._problem_reported = True
+
+    def close(self):
+        """Keeps the rows of the unfinished batch (spooled, sent on the next start) and stops the loader."""
+        with self._exp_lock:
+            rows, self._rows = self._rows, []
+            if rows:
+                self.spool.put(rows)
+        self.core.close()
+
+
+def main(args=None):
+    rclpy.init(args=args)
+    node = None
+    try:
+        node = ActorNode()
+        executor = MultiThreadedExecutor(num_threads=3)
+        executor.add_node(node)
+        executor.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    except ConfigError as e:
+        get_logger('actor').fatal(f'cannot start: {e}')
+        raise SystemExit(1)
+    finally:
+        if node is not None:
+            node.close()
+            node.destroy_node()
+        rclpy.try_shutdown()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,36 @@
+"""The actor declares the contract's parameters with their types and defaults, and refuses a bad mode."""
+
+import pytest
+from daydreamer.config import ConfigError
+from daydreamer_actor.actor_node import ActorNode
+from rclpy.parameter import Parameter
+
+TINY = '--rssm.deter 16 --rssm.units 16 --rssm.stoch 4 --rssm.classes 4 --threads 1'
+
+
+def actor(tmp_path, **values):
+    values = {'configs': ['a1', 'debug'], 'overrides': TINY, 'task': 'a1_dummy', 'spool_dir': str(tmp_path), **values}
+    return ActorNode(parameter_overrides=[Parameter(k, value=v) for k, v in values.items()])
+
+
+def test_contract_parameters(ros, tmp_path):
+    node = actor(tmp_path)
+    try:
+        expected = {'configs': (Parameter.Type.STRING_ARRAY, None), 'overrides': (Parameter.Type.STRING, None),
+                    'task': (Parameter.Type.STRING, None), 'device': (Parameter.Type.STRING, 'cpu'),
+                    'mode': (Parameter.Type.STRING, 'explore'), 'spool_dir': (Parameter.Type.STRING, None),
+                    'spool_capacity': (Parameter.Type.INTEGER, 100000),
+                    'experience_batch': (Parameter.Type.INTEGER, 16), 'stale_timeout': (Parameter.Type.DOUBLE, 1.0)}
+        for name, (kind, default) in expected.items():
+            parameter = node.get_parameter(name)
+            assert parameter.type_ == kind, name
+            assert default is None or parameter.value == default, name
+        assert node.get_name() == 'actor' and node.core.mode == 'explore'
+    finally:
+        node.close()
+        node.destroy_node()
+
+
+def test_bad_mode_is_refused(ros, tmp_path):
+    with pytest.raises(ConfigError, match="mode: 'fast' is not one of explore, eval, hold"):
+        actor(tmp_path, mode='fast')

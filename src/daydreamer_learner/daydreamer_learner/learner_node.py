@@ -1,0 +1,232 @@
+"""The learner node (`learner`): stores the experience actors stream into replay, trains the world model and
+the actor-critic in its own thread, and publishes policy weights, imagination images and metrics.
+
+Topics (relative; QoS from daydreamer_ros.qos):
+  experience (Experience, in)              the callback only enqueues; a writer thread checks and stores rows
+  policy_weights (PolicyWeights, out)      latched; every `weights_period` s when training moved on, and at
+                                           once after the first update (and at start when resuming)
+  ~/imagination (sensor_msgs/Image rgb8)   open-loop predictions next to reality, every `imagination_period` s
+  diagnostics (DiagnosticArray)            losses, updates, replay size, rows received, bad or missing batches
+Services: ~/save_checkpoint (SaveCheckpoint), ~/set_learning (SetLearning: pause keeps storing experience).
+
+Parameters: configs (string[]), overrides (string, CLI fragment such as '--batch_size 16'), task (string,
+'' = the config's; only its spaces are used, e.g. 'a1_dummy'), logdir (string), device (string), weights_period,
+train_ratio (0.0 = the config's run.train_ratio), imagination_period, metrics_period (double s).
+
+A restart resumes from the logdir (replay, checkpoint, and the weights version, which is the update count).
+Batches are numbered per actor: gaps and duplicates are logged (duplicates dropped). Training never runs in a
+ROS callback.
+"""
+
+import queue
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import rclpy
+from daydreamer import exchange, loops
+from daydreamer.config import ConfigError
+from daydreamer_interfaces.msg import Experience, PolicyWeights
+from daydreamer_interfaces.srv import SaveCheckpoint, SetLearning
+from daydreamer_ros import convert, images, params, qos
+from diagnostic_msgs.msg import DiagnosticArray
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
+from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.logging import get_logger
+from rclpy.node import Node
+from sensor_msgs.msg import Image
+from std_msgs.msg import Header
+
+DEFAULTS = {'configs': ['a1'], 'overrides': '', 'task': '', 'logdir': '~/daydreamer/logdir', 'device': 'auto',
+            'weights_period': 10.0, 'train_ratio': 0.0, 'imagination_period': 30.0, 'metrics_period': 5.0}
+
+
+class LearnerNode(Node):
+
+    def __init__(self, **kwargs):
+        super().__init__('learner', **kwargs)
+        self.params = p = params.declare(self, DEFAULTS)
+        config = params.agent_config(p['configs'], p['overrides'])
+        if p['train_ratio'] > 0:
+            config = config.update({'run.train_ratio': p['train_ratio']})
+        config = config.update(device=p['device'])
+        device = loops.setup(config)
+        obs_space, act_space = exchange.spaces(config, p['task'])
+        logdir = Path(p['logdir']).expanduser()
+        self.core = exchange.LearnerCore(config, logdir, device, SimpleNamespace(obs_space=obs_space,
+                                                                                 act_space=act_space))
+        config.save(logdir / 'config.yaml')
+        self.config_yaml = (logdir / 'config.yaml').read_text()
+        self.obs_space, self.act_space = obs_space, act_space
+        self.sequences = exchange.Sequences()
+        self.counts = dict.fromkeys(('batches', 'rows', 'bad_batches', 'duplicate_batches', 'missing_batches'), 0)
+        self.published = None  # version of the newest published weights
+        self._last_publish = -float('inf')
+        self._queue = queue.Queue()
+        self._stop = threading.Event()
+        self._last_problem = ''
+
+        intake, outputs, imagination = (MutuallyExclusiveCallbackGroup() for _ in range(3))
+        self.weights_pub = self.create_publisher(PolicyWeights, 'policy_weights', qos.WEIGHTS)
+        self.imagination_pub = self.create_publisher(Image, '~/imagination', qos.IMAGINATION)
+        self.diagnostics_pub = self.create_publisher(DiagnosticArray, 'diagnostics', qos.DIAGNOSTICS)
+        self.create_subscription(Experience, 'experience', self._on_experience, qos.EXPERIENCE, callback_group=intake)
+        self.create_service(SaveCheckpoint, '~/save_checkpoint', self._on_save, callback_group=outputs)
+        self.create_service(SetLearning, '~/set_learning', self._on_set_learning, callback_group=outputs)
+        self.create_timer(min(0.5, p['weights_period']), self._maybe_publish_weights, callback_group=outputs)
+        self.create_timer(p['metrics_period'], self._publish_metrics, callback_group=outputs)
+        if p['imagination_period'] > 0:
+            self.create_timer(p['imagination_period'], self._publish_imagination, callback_group=imagination)
+        self._writer = threading.Thread(target=self._write, name='experience-writer', daemon=True)
+        self._writer.start()
+        self.core.start()
+        counters = self.core.counters
+        self.get_logger().info(
+            f"learner: {'resuming' if self.core.session.resumed else 'starting'} in {logdir} on {device}: "
+            f"{counters['updates']} updates, {len(self.core.replay)} replay rows, train ratio "
+            f"{config.run.train_ratio}, spaces of '{p['task'] or config.task}'")
+
+    # -------------------------------------------------------------------------------------------- experience
+
+    def _on_experience(self, msg):
+        self._queue.put(msg)  # only enqueue: checking and storing happen in the writer thread
+
+    def _write(self):
+        while not self._stop.is_set():
+            try:
+                msg = self._queue.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            self._ingest(msg)
+
+    def _ingest(self, msg):
+        """Checks the batch number and the rows of one Experience and stores them."""
+        stamp = msg.header.stamp.sec * 10 ** 9 + msg.header.stamp.nanosec  # tells a restart from a repeat
+        verdict, count = self.sequences.check(msg.actor_id, msg.sequence, token=stamp)
+        if verdict == 'duplicate':
+            self.counts['duplicate_batches'] += 1
+            self.get_logger().warning(self._note(
+                f'experience #{msg.sequence} from {msg.actor_id} was already received; dropped'),
+                throttle_duration_sec=5.0)
+            return
+        if verdict == 'gap':
+            self.counts['missing_batches'] += count
+            self.get_logger().warning(self._note(
+                f'experience from {msg.actor_id}: {count} batch(es) missing before #{msg.sequence}'),
+                throttle_duration_sec=5.0)
+        elif verdict == 'restart':
+            self.get_logger().info(f'experience from {msg.actor_id} restarts at #0 (the actor restarted)')
+        try:
+            rows = convert.experience_to_rows(msg, self.obs_space, self.act_space)
+            self.core.add_rows(rows, worker=msg.actor_id)
+        except ValueError as e:  # BadObservation included
+            self.counts['bad_batches'] += 1
+            self.get_logger().warning(self._note(f'dropped a bad experience batch: {e}'), throttle_duration_sec=5.0)
+            return
+        self.counts['batches'] += 1
+        self.counts['rows'] += len(rows)
+
+    def _note(self, message):
+        """Remembers a problem for the next diagnostics report; returns the message for the caller's log line
+        (one call site per kind of problem: rclpy throttles per call site)."""
+        self._last_problem = message
+        return message
+
+    # -------------------------------------------------------------------------------------------- outputs
+
+    def _maybe_publish_weights(self):
+        version = int(self.core.counters['updates'])
+        if version == 0 or version == self.published:
+            return
+        first = self.published is None
+        if not first and time.monotonic() - self._last_publish < self.params['weights_period']:
+            return
+        version, data, digest = self.core.export()
+        self.weights_pub.publish(convert.weights_to_msg(
+            data, digest, version=version, env_steps=self.core.counters['step'], config=self.config_yaml,
+            header=self._header()))
+        self.published, self._last_publish = version, time.monotonic()
+        if first:
+            self.get_logger().info(f'published policy weights v{version} ({len(data) / 1e6:.1f} MB)')
+
+    def _publish_imagination(self):
+        try:
+            image = self.core.report_image()
+        except Exception as e:  # a report must never take the learner down
+            self.get_logger().warning(self._note(f'imagination report failed: {type(e).__name__}: {e}'),
+                                      throttle_duration_sec=5.0)
+            return
+        if image is not None:
+            self.imagination_pub.publish(images.to_msg(image, 'rgb8', self._header()))
+
+    def _publish_metrics(self):
+        values = {**self.core.metrics(), **self.counts, 'paused': self.core.paused,
+                  'queued_batches': self._queue.qsize(), 'weights_version': self.published or 0,
+                  'due_updates': self.core.due()}
+        failure = self.core.failure
+        level = 2 if failure else 1 if self._last_problem else 0
+        message = (f'training stopped: {type(failure).__name__}: {failure}' if failure else self._last_problem
+                   or ('paused' if self.core.paused else 'learning'))
+        if failure:
+            self.get_logger().error(message, throttle_duration_sec=60.0)
+        self.diagnostics_pub.publish(convert.diagnostics(
+            f'{self.get_fully_qualified_name()}: learner', values, level=level, message=message,
+            hardware_id=self.get_fully_qualified_name(), header=self._header()))
+        self._last_problem = ''
+
+    def _header(self):
+        return Header(stamp=self.get_clock().now().to_msg())
+
+    # -------------------------------------------------------------------------------------------- services
+
+    def _on_save(self, request, response):
+        try:
+            response.path = str(self.core.save())
+            response.success, response.message = True, 'checkpoint written'
+        except Exception as e:
+            response.success, response.message = False, f'{type(e).__name__}: {e}'
+        response.updates = int(self.core.counters['updates'])
+        return response
+
+    def _on_set_learning(self, request, response):
+        response.was_paused = self.core.set_paused(request.paused)
+        response.success = True
+        response.message = 'training paused (experience is still stored)' if request.paused else 'training'
+        self.get_logger().info(response.message)
+        return response
+
+    def close(self):
+        """Stops the writer (storing what is queued) and the training thread; writes a checkpoint."""
+        self._stop.set()
+        self._writer.join()
+        while True:  # what arrived is stored before the final checkpoint
+            try:
+                self._ingest(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        self.core.close(save=True)
+
+
+def main(args=None):
+    rclpy.init(args=args)
+    node = None
+    try:
+        node = LearnerNode()
+        executor = MultiThreadedExecutor(num_threads=4)
+        executor.add_node(node)
+        executor.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    except ConfigError as e:
+        get_logger('learner').fatal(f'cannot start: {e}')
+        raise SystemExit(1)
+    finally:
+        if node is not None:
+            node.close()
+            node.destroy_node()
+        rclpy.try_shutdown()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,27 @@
+"""The learner declares the contract's parameters with their types and defaults, and applies train_ratio."""
+
+from daydreamer_learner.learner_node import LearnerNode
+from rclpy.parameter import Parameter
+
+TINY = '--rssm.deter 16 --rssm.units 16 --rssm.stoch 4 --rssm.classes 4 --threads 1'
+
+
+def test_contract_parameters(ros, tmp_path):
+    values = {'configs': ['a1', 'debug'], 'overrides': TINY, 'task': 'a1_dummy', 'logdir': str(tmp_path),
+              'device': 'cpu', 'train_ratio': 8.0}
+    node = LearnerNode(parameter_overrides=[Parameter(k, value=v) for k, v in values.items()])
+    try:
+        expected = {'configs': Parameter.Type.STRING_ARRAY, 'overrides': Parameter.Type.STRING,
+                    'task': Parameter.Type.STRING, 'logdir': Parameter.Type.STRING, 'device': Parameter.Type.STRING,
+                    'weights_period': Parameter.Type.DOUBLE, 'train_ratio': Parameter.Type.DOUBLE,
+                    'imagination_period': Parameter.Type.DOUBLE, 'metrics_period': Parameter.Type.DOUBLE}
+        for name, kind in expected.items():
+            assert node.get_parameter(name).type_ == kind, name
+        assert node.get_parameter('weights_period').value == 10.0
+        assert node.get_parameter('imagination_period').value == 30.0
+        assert node.get_parameter('metrics_period').value == 5.0
+        assert node.get_name() == 'learner' and node.core.config.run.train_ratio == 8
+        assert (tmp_path / 'config.yaml').is_file()
+    finally:
+        node.close()
+        node.destroy_node()

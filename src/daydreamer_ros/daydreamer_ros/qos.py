@@ -1,0 +1,26 @@
+"""The QoS profile of every DayDreamer topic, in one place so publishers and subscribers always match.
+
+Control topics (`step`, `action`) keep only the newest message: a stale observation or action is worse than
+none. `experience` is reliable with a deep queue because losing rows loses training data. `policy_weights`
+and `safety_state` are latched (transient local), so a late joiner gets the newest at once. Sensor
+subscriptions are best effort, which connects to both best-effort and reliable drivers.
+"""
+
+from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
+
+
+def _profile(depth, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.VOLATILE):
+    return QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=depth, reliability=reliability, durability=durability)
+
+
+STEP = _profile(1)
+ACTION = _profile(1)
+EXPERIENCE = _profile(1000)
+WEIGHTS = _profile(1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
+LATCHED = _profile(1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
+COMMAND = _profile(10)
+IMAGINATION = _profile(1)
+DIAGNOSTICS = _profile(10)
+CLOCK = _profile(1)
+# The values of rclpy.qos.qos_profile_sensor_data, as our own instance: the predefined ones are shared and mutable.
+SENSOR = _profile(5, reliability=ReliabilityPolicy.BEST_EFFORT)

@@ -1,0 +1,259 @@
+"""The actor node on the ROS graph (the test double where ROS 2 is absent): it answers every Step, holds on bad
+input, spools experience while no learner listens and drains it in order, swaps weights while stepping,
+rejects corrupt weights and switches modes."""
+
+import importlib.util
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+for _package in ('daydreamer_ros', 'daydreamer_actor'):
+    if importlib.util.find_spec(_package) is None:
+        sys.path.insert(0, str(ROOT / 'src' / _package))
+
+import rclpy  # noqa: E402
+from daydreamer import exchange  # noqa: E402
+from daydreamer.envs import make  # noqa: E402
+from daydreamer_actor.actor_node import ActorNode  # noqa: E402
+from daydreamer_interfaces.msg import Action, Experience, PolicyWeights, Step  # noqa: E402
+from daydreamer_interfaces.srv import SetActorMode  # noqa: E402
+from daydreamer_ros import convert, images, params, qos  # noqa: E402
+from rclpy.executors import SingleThreadedExecutor  # noqa: E402
+from rclpy.parameter import Parameter  # noqa: E402
+from rclpy.time import Time  # noqa: E402
+from std_msgs.msg import Header  # noqa: E402
+
+TINY = ('--rssm.deter 16 --rssm.units 16 --rssm.stoch 4 --rssm.classes 4 --batch_size 2 --replay_chunk 8 '
+        '--replay.chunk 8 --run.train_fill 16 --run.train_ratio 16 --imag_horizon 3 --threads 1')
+NS = '/robot'
+
+
+def logs(text):
+    import ros2_double
+    return [r['message'] for r in ros2_double.LOGS if text in r['message']]
+
+
+class Graph:
+    """The actor plus a fake bridge and a fake learner, spun by one executor."""
+
+    def __init__(self, tmp_path, robot='a1', learner=True, **overrides):
+        self.robot = robot
+        values = {'configs': [robot, 'debug'], 'overrides': TINY, 'task': f'{robot}_dummy',
+                  'spool_dir': str(tmp_path / 'spool'), 'experience_batch': 4, **overrides}
+        self.actor = ActorNode(namespace=NS, parameter_overrides=[Parameter(k, value=v) for k, v in values.items()])
+        self.bridge = rclpy.create_node('bridge', namespace=NS)
+        self.fake_learner = rclpy.create_node('fake_learner', namespace=NS)
+        self.actions, self.experience = [], []
+        self.step_pub = self.bridge.create_publisher(Step, 'step', qos.STEP)
+        self.bridge.create_subscription(Action, 'action', self.actions.append, qos.ACTION)
+        self.weights_pub = self.fake_learner.create_publisher(PolicyWeights, 'policy_weights', qos.WEIGHTS)
+        self.experience_sub = None
+        if learner:
+            self.listen()
+        self.executor = SingleThreadedExecutor()
+        for node in (self.actor, self.bridge, self.fake_learner):
+            self.executor.add_node(node)
+        self.env = make(f'{robot}_dummy', seed=0)
+        self.index = 0
+
+    def listen(self):
+        self.experience_sub = self.fake_learner.create_subscription(
+            Experience, 'experience', self.experience.append, qos.EXPERIENCE)
+
+    def spin_until(self, predicate, timeout=30.0):
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            assert time.monotonic() < deadline, 'timed out'
+            self.executor.spin_once(timeout_sec=0.02)
+
+    def obs(self, first=False):
+        obs = self.env.step({'action': self.env.act_space['action'].sample(), 'reset': False})
+        obs['is_first'] = np.bool_(first or self.index == 0)
+        return obs
+
+    def step(self, obs=None, msg=None, **fields):
+        """Publishes one Step and spins until its Action comes back; returns the Action."""
+        if msg is None:
+            obs = self.obs() if obs is None else obs
+            msg = convert.obs_to_step(obs, robot=self.robot, episode=0, step=self.index, control_period=0.05,
+                                      header=Header(stamp=self.bridge.get_clock().now().to_msg()))
+        for key, value in fields.items():
+            setattr(msg, key, value)
+        self.index += 1
+        count = len(self.actions)
+        self.step_pub.publish(msg)
+        self.spin_until(lambda: len(self.actions) > count)
+        return self.actions[-1]
+
+    def rows(self):
+        return [int(s.step) for e in self.experience for s in e.steps]
+
+    def close(self):
+        self.actor.close()
+        for node in (self.actor, self.bridge, self.fake_learner):
+            self.executor.remove_node(node)
+            node.destroy_node()
+
+
+@pytest.fixture
+def graph(ros, tmp_path):
+    graphs = []
+
+    def make_graph(**kwargs):
+        graphs.append(Graph(tmp_path, **kwargs))
+        return graphs[-1]
+    yield make_graph
+    for g in graphs:
+        g.close()
+
+
+def weights_msg(graph, version, corrupt=False):
+    source = exchange.ActorCore(graph.actor.core.config, graph.actor.obs_space, graph.actor.act_space)
+    data, digest = exchange.encode_weights(source._agent.policy_state())
+    source.close()
+    if corrupt:
+        data = data[:-1] + bytes([data[-1] ^ 0xFF])
+    return convert.weights_to_msg(data, digest, version=version, config='')
+
+
+def test_answers_every_step_and_streams_experience(graph):
+    g = graph()
+    for i in range(10):
+        action = g.step()
+        assert action.step == i and action.mode == Action.MODE_EXPLORE and action.weights_version == 0
+        assert len(action.action) == 12 and action.index == -1
+        assert np.all(np.abs(np.asarray(action.action)) <= 1)
+    g.spin_until(lambda: len(g.rows()) == 8)
+    assert [e.sequence for e in g.experience] == [0, 1]
+    assert g.rows() == list(range(8)) and g.experience[0].actor_id == f'{NS}/actor'
+    # rows pair each observation with the action that produced it: zeros at is_first
+    first, second = g.experience[0].actions[:2]
+    assert not np.any(np.asarray(first.action)) and np.allclose(second.action, g.actions[0].action)
+
+
+def test_bad_steps_are_answered_with_hold_and_not_stored(graph):
+    g = graph(learner=True, experience_batch=1)
+    g.step()
+    good = g.obs()
+    missing = g.step(obs={k: v for k, v in good.items() if k != 'vector'})
+    assert missing.mode == Action.MODE_HOLD and len(missing.action) == 0
+    assert logs("missing observation key 'vector'")
+    nan = g.step(obs=dict(good, vector=np.full(16, np.nan, np.float32)))
+    assert nan.mode == Action.MODE_HOLD and "'vector' contains NaN" in g.actor.last_problem
+    assert len(logs('bad step')) == 1  # throttled: one line per 5 s
+    stale = g.step(header=Header())  # an unset stamp is not judged; an old one is
+    assert stale.mode == Action.MODE_EXPLORE
+    old = g.step(header=Header(stamp=Time(seconds=1).to_msg()))
+    assert old.mode == Action.MODE_HOLD and 'is stale: stamped' in g.actor.last_problem
+    g.index -= 3
+    repeated = g.step()
+    assert repeated.mode == Action.MODE_HOLD and 'arrived after step 4 (out of order' in g.actor.last_problem
+    g.index += 3
+    recovered = g.step()
+    assert recovered.mode == Action.MODE_EXPLORE
+    g.spin_until(lambda: len(g.rows()) == 3)
+    assert g.rows() == [0, 3, 6]  # the bad ones were not stored
+    # the good step after the bad ones starts a new episode in replay
+    assert [bool(e.steps[0].is_first) for e in g.experience] == [True, True, True]
+    assert g.actor.counts['bad_steps'] == 4
+
+
+def test_wrong_image_encoding_and_size_hold(graph):
+    g = graph(robot='sphero')
+    g.step()
+    msg = convert.obs_to_step(g.obs(), robot='sphero', episode=0, step=g.index, control_period=0.5)
+    msg.images[0].image = images.to_msg(np.zeros((64, 64), np.float32), '32FC1')
+    assert g.step(msg=msg).mode == Action.MODE_HOLD
+    assert logs("image 'image' has encoding '32FC1', expected rgb8")
+    small = dict(g.obs(), image=np.zeros((32, 32, 3), np.uint8))
+    assert g.step(obs=small).mode == Action.MODE_HOLD
+    assert "image 'image' has shape (32,32,3), expected (64,64,3)" in g.actor.last_problem
+    assert g.step().mode == Action.MODE_EXPLORE
+
+
+def test_spools_while_no_learner_then_drains_in_order(graph):
+    g = graph(learner=False)
+    for _ in range(20):
+        g.step()
+    assert len(g.actor.spool) == 20 and g.actor.counts['batches_sent'] == 0
+    g.listen()
+    g.spin_until(lambda: len(g.rows()) == 20)
+    assert g.rows() == list(range(20)) and [e.sequence for e in g.experience] == list(range(5))
+    assert len(g.actor.spool) == 0
+    for _ in range(4):
+        g.step()
+    g.spin_until(lambda: len(g.rows()) == 24)
+    assert g.rows() == list(range(24))
+
+
+def test_unfinished_batch_survives_a_restart(graph, tmp_path):
+    g = graph(learner=False)
+    for _ in range(6):
+        g.step()
+    g.close()  # 4 rows spooled as a batch, 2 more as the unfinished one
+    assert len(exchange.Spool(tmp_path / 'spool', 100)) == 6
+    again = graph(learner=True)
+    again.spin_until(lambda: len(again.rows()) == 6)
+    assert again.rows() == list(range(6))
+
+
+def test_swaps_weights_while_stepping(graph):
+    g = graph()
+    g.step()
+    g.weights_pub.publish(weights_msg(g, version=3))
+    versions = []
+    deadline = time.monotonic() + 30
+    while not versions or versions[-1] != 3:
+        versions.append(g.step().weights_version)  # never stalls: every step is answered
+        assert time.monotonic() < deadline
+    assert set(versions) <= {0, 3} and g.actor.core.version == 3 and logs('acting with policy weights v3')
+
+
+def test_corrupt_weights_keep_the_old_ones(graph):
+    g = graph()
+    g.weights_pub.publish(weights_msg(g, version=1))
+    g.spin_until(lambda: g.actor.core.version == 1)
+    g.weights_pub.publish(weights_msg(g, version=2, corrupt=True))
+    g.spin_until(lambda: g.actor.counts['weights_rejected'] == 1)
+    assert g.actor.core.version == 1 and logs('rejected policy weights v2') and logs('sha256 mismatch')
+    assert g.step().weights_version == 1
+
+
+def test_set_mode_service(graph):
+    g = graph()
+    client = g.bridge.create_client(SetActorMode, f'{NS}/actor/set_mode')
+
+    def call(mode):
+        future = client.call_async(SetActorMode.Request(mode=mode))
+        g.spin_until(future.done)
+        return future.result()
+
+    assert g.step().mode == Action.MODE_EXPLORE
+    reply = call(SetActorMode.Request.MODE_HOLD)
+    assert reply.success and reply.previous_mode == SetActorMode.Request.MODE_EXPLORE
+    held = g.step()
+    assert held.mode == Action.MODE_HOLD and len(held.action) == 0
+    assert call(SetActorMode.Request.MODE_EVAL).success
+    assert g.step().mode == Action.MODE_EVAL
+    bad = call(7)
+    assert not bad.success and 'unknown mode 7' in bad.message and g.actor.core.mode == 'eval'
+
+
+def test_discrete_robot_answers_with_an_index(graph):
+    g = graph(robot='ur5')
+    action = g.step()
+    assert 0 <= action.index < 6 and len(action.action) == 0
+
+
+def test_unknown_config_key_fails_at_startup(ros, tmp_path):
+    from daydreamer.config import ConfigError
+    with pytest.raises(ConfigError, match='rssm.detr'):
+        ActorNode(parameter_overrides=[Parameter('configs', value=['a1', 'debug']),
+                                       Parameter('overrides', value='--rssm.detr 3'),
+                                       Parameter('task', value='a1_dummy'),
+                                       Parameter('spool_dir', value=str(tmp_path))])
+    assert params  # the config comes from daydreamer_ros.params.agent_config

@@ -1,0 +1,222 @@
+"""The learner node on the ROS graph (the test double where ROS 2 is absent): it stores every row it receives,
+trains at the ratio, publishes increasing weight versions, reports imagination and metrics, answers its
+services, detects gaps and duplicates, drops bad batches and resumes after a restart."""
+
+import importlib.util
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+for _package in ('daydreamer_ros', 'daydreamer_learner', 'daydreamer_actor'):
+    if importlib.util.find_spec(_package) is None:
+        sys.path.insert(0, str(ROOT / 'src' / _package))
+
+import rclpy  # noqa: E402
+from daydreamer import exchange  # noqa: E402
+from daydreamer.config import ConfigError  # noqa: E402
+from daydreamer.envs import make  # noqa: E402
+from daydreamer_interfaces.msg import Experience, PolicyWeights  # noqa: E402
+from daydreamer_interfaces.srv import SaveCheckpoint, SetLearning  # noqa: E402
+from daydreamer_learner.learner_node import LearnerNode  # noqa: E402
+from daydreamer_ros import convert, images, qos  # noqa: E402
+from diagnostic_msgs.msg import DiagnosticArray  # noqa: E402
+from rclpy.executors import SingleThreadedExecutor  # noqa: E402
+from rclpy.parameter import Parameter  # noqa: E402
+from sensor_msgs.msg import Image  # noqa: E402
+from std_msgs.msg import Header  # noqa: E402
+
+TINY = ('--rssm.deter 16 --rssm.units 16 --rssm.stoch 4 --rssm.classes 4 --batch_size 2 --replay_chunk 8 '
+        '--replay.chunk 8 --run.train_fill 16 --run.train_ratio 16 --imag_horizon 3 --threads 1 '
+        '--run.save_every 1000.0')
+NS = '/robot'
+
+
+def logs(text):
+    import ros2_double
+    return [r['message'] for r in ros2_double.LOGS if text in r['message']]
+
+
+def make_rows(robot, count, seed=0):
+    env = make(f'{robot}_dummy', seed=seed)
+    space = env.act_space['action']
+    out, action = [], np.zeros(space.shape, space.dtype)
+    for i in range(count):
+        obs = env.step({'action': action, 'reset': False})
+        out.append({**obs, 'action': np.zeros_like(action) if obs['is_first'] else action, 'step': i})
+        action = space.sample(np.random.default_rng(i))
+    return out
+
+
+class Graph:
+    """The learner plus a fake actor that publishes Experience and listens to the learner's outputs."""
+
+    def __init__(self, logdir, robot='a1', **overrides):
+        self.robot = robot
+        values = {'configs': [robot, 'debug'], 'overrides': TINY, 'task': f'{robot}_dummy', 'logdir': str(logdir),
+                  'device': 'cpu', 'weights_period': 0.2, 'metrics_period': 0.2, 'imagination_period': 0.0,
+                  **overrides}
+        self.learner = LearnerNode(namespace=NS, parameter_overrides=[Parameter(k, value=v)
+                                                                      for k, v in values.items()])
+        self.actor = rclpy.create_node('fake_actor', namespace=NS)
+        self.weights, self.diagnostics, self.images = [], [], []
+        self.experience_pub = self.actor.create_publisher(Experience, 'experience', qos.EXPERIENCE)
+        self.actor.create_subscription(PolicyWeights, 'policy_weights', self.weights.append, qos.WEIGHTS)
+        self.actor.create_subscription(DiagnosticArray, 'diagnostics', self.diagnostics.append, qos.DIAGNOSTICS)
+        self.actor.create_subscription(Image, 'learner/imagination', self.images.append, qos.IMAGINATION)
+        self.executor = SingleThreadedExecutor()
+        self.executor.add_node(self.learner)
+        self.executor.add_node(self.actor)
+        self.sequence = 0
+
+    def spin_until(self, predicate, timeout=60.0):
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            assert time.monotonic() < deadline, 'timed out'
+            self.executor.spin_once(timeout_sec=0.02)
+
+    def send(self, rows, sequence=None, actor_id=f'{NS}/actor'):
+        sequence = self.sequence if sequence is None else sequence
+        self.sequence = sequence + 1
+        msg = convert.rows_to_experience(rows, actor_id=actor_id, sequence=sequence,
+                                         header=Header(stamp=self.actor.get_clock().now().to_msg()))
+        self.experience_pub.publish(msg)
+        return msg
+
+    def stored(self):
+        return len(self.learner.core.replay)
+
+    def values(self):
+        status = self.diagnostics[-1].status[0]
+        return {kv.key: kv.value for kv in status.values}
+
+    def call(self, srv, name, **fields):
+        client = self.actor.create_client(srv, f'{NS}/learner/{name}')
+        future = client.call_async(srv.Request(**fields))
+        self.spin_until(future.done)
+        return future.result()
+
+    def close(self):
+        self.learner.close()
+        for node in (self.learner, self.actor):
+            self.executor.remove_node(node)
+            node.destroy_node()
+
+
+@pytest.fixture
+def graph(ros, tmp_path):
+    graphs = []
+
+    def make_graph(**kwargs):
+        graphs.append(Graph(kwargs.pop('logdir', tmp_path / 'logdir'), **kwargs))
+        return graphs[-1]
+    yield make_graph
+    for g in graphs:
+        if g.learner.core._thread is not None and g.learner.core._thread.is_alive():
+            g.close()
+
+
+def test_stores_every_row_trains_and_publishes_increasing_versions(graph):
+    g = graph()
+    rows = make_rows('a1', 64)
+    for start in range(0, 64, 8):
+        g.send(rows[start:start + 8])
+    g.spin_until(lambda: g.learner.counts['batches'] == 8)
+    assert g.learner.counts['rows'] == 64 and g.stored() == 64
+    g.spin_until(lambda: g.learner.core.counters['updates'] >= g.learner.core.due() > 0)
+    g.spin_until(lambda: len(g.weights) >= 1)
+    for more in range(2):  # more experience, more updates, newer weights
+        g.send(make_rows('a1', 32, seed=more + 1))
+        due = g.learner.core.due()
+        g.spin_until(lambda: g.learner.core.counters['updates'] >= due and g.weights[-1].version >= due)
+    versions = [w.version for w in g.weights]
+    assert versions == sorted(set(versions)) and versions[0] >= 1 and len(versions) >= 3
+    latest = g.weights[-1]
+    assert latest.format == 'safetensors' and latest.env_steps > 0 and 'rssm' in latest.config
+    state = convert.msg_to_weights(latest)
+    assert any(k.startswith('wm.rssm.') for k in state) and not any(k.startswith('ac.critic') for k in state)
+    g.spin_until(lambda: g.diagnostics and g.values()['rows'] == '128' and 'model_loss' in g.values())
+    values = g.values()
+    assert int(values['replay_steps']) == 128 and int(values['updates']) > 0 and int(values['bad_batches']) == 0
+
+
+def test_a_late_actor_gets_the_newest_weights(graph):
+    g = graph()
+    g.send(make_rows('a1', 40))
+    g.spin_until(lambda: g.weights)
+    late = []
+    node = rclpy.create_node('late_actor', namespace=NS)
+    node.create_subscription(PolicyWeights, 'policy_weights', late.append, qos.WEIGHTS)
+    g.executor.add_node(node)
+    g.spin_until(lambda: late)
+    assert late[-1].version == g.learner.published
+
+
+def test_gaps_duplicates_and_bad_batches(graph):
+    g = graph()
+    rows = make_rows('a1', 24)
+    first = g.send(rows[:8], sequence=0)
+    g.experience_pub.publish(first)  # the same batch again
+    g.send(rows[8:16], sequence=3)  # 1 and 2 lost
+    bad = convert.rows_to_experience(rows[16:24], actor_id=f'{NS}/actor', sequence=4)
+    bad.steps[3].vectors[0].data = bad.steps[3].vectors[0].data[:5]
+    g.experience_pub.publish(bad)
+    g.spin_until(lambda: g.learner.counts['bad_batches'] == 1)
+    assert g.stored() == 16
+    counts = g.learner.counts
+    assert counts['duplicate_batches'] == 1 and counts['missing_batches'] == 2 and counts['batches'] == 2
+    assert logs('already received; dropped') and logs('2 batch(es) missing before #3')
+    assert logs("row 3: tensor 'vector' has 5 values for shape (16,)")
+    g.send(rows[:8], sequence=0)  # a restarted actor starts again at 0
+    g.spin_until(lambda: g.stored() == 24)
+    assert logs('restarts at #0')
+
+
+def test_services_pause_and_checkpoint(graph):
+    g = graph()
+    reply = g.call(SetLearning, 'set_learning', paused=True)
+    assert reply.success and reply.was_paused is False
+    g.send(make_rows('a1', 48))
+    g.spin_until(lambda: g.stored() == 48)
+    time.sleep(0.5)
+    assert g.learner.core.counters['updates'] == 0  # paused: stored but not trained
+    reply = g.call(SetLearning, 'set_learning', paused=False)
+    assert reply.success and reply.was_paused is True
+    g.spin_until(lambda: g.learner.core.counters['updates'] > 0)
+    reply = g.call(SaveCheckpoint, 'save_checkpoint')
+    assert reply.success and Path(reply.path).is_file() and reply.updates > 0
+
+
+def test_resumes_after_restart_and_versions_continue(graph, tmp_path):
+    g = graph()
+    g.send(make_rows('a1', 48))
+    g.spin_until(lambda: g.learner.core.counters['updates'] >= g.learner.core.due() > 0)
+    g.close()
+    updates = g.learner.core.counters['updates']
+    again = graph()
+    assert again.learner.core.session.resumed and again.learner.core.counters['updates'] == updates
+    assert again.stored() == 48
+    again.spin_until(lambda: again.weights)
+    assert again.weights[0].version == updates  # published at start: actors get the resumed weights at once
+    again.send(make_rows('a1', 32, seed=5))
+    again.spin_until(lambda: again.weights[-1].version > updates)
+
+
+def test_imagination_image(graph):
+    g = graph(robot='sphero', imagination_period=0.3)
+    g.send(make_rows('sphero', 24))
+    g.spin_until(lambda: g.images, timeout=120)
+    image = images.to_array(g.images[-1])
+    assert g.images[-1].encoding == 'rgb8' and image.shape[-1] == 3 and image.shape[0] % (3 * 64) == 0
+
+
+def test_unknown_config_key_fails_at_startup(ros, tmp_path):
+    with pytest.raises(ConfigError, match='batch_sise'):
+        LearnerNode(parameter_overrides=[Parameter('configs', value=['a1', 'debug']),
+                                         Parameter('overrides', value='--batch_sise 3'),
+                                         Parameter('task', value='a1_dummy'),
+                                         Parameter('logdir', value=str(tmp_path))])
+    assert exchange.Sequences  # the sequence checks come from the core
