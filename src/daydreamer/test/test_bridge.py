@@ -317,3 +317,41 @@ def test_sphero_adapter_matches_the_env_and_maps_motors():
     assert all(abs(v) == pytest.approx(100 / 255) for motors, _ in plan[:5] for v in motors)
     with pytest.raises(bridge.BadDriverData, match='RGB uint8'):
         adapter.observe(np.zeros((120, 160), np.uint8))
+    short = bridge.SpheroAdapter(reset_moves=2, reset_move_seconds=0.3, reset_wait_seconds=0.1, seed=0).reset_plan()
+    assert [seconds for _, seconds in short] == [0.3, 0.3, 0.1]
+
+
+def test_sphero_cmd_vel_mapping_round_trips_and_follows_rep103():
+    v, w = bridge.motors_to_twist([0.5, 0.5])
+    assert v == pytest.approx(0.5 * bridge.SPHERO_FULL_SPEED) and w == 0.0
+    v, w = bridge.motors_to_twist([-0.2, 0.2])   # right wheel forward: turn left (counter-clockwise, w > 0)
+    assert v == 0.0 and w == pytest.approx(0.2 * bridge.SPHERO_FULL_SPEED / bridge.SPHERO_TURN_RADIUS)
+    for motors in ([0.3, -0.7], [1.0, 0.25], [0.0, 0.0]):
+        assert bridge.twist_to_motors(*bridge.motors_to_twist(motors)) == pytest.approx(motors)
+        assert bridge.twist_to_motors(*bridge.motors_to_twist(motors, 0.5, 0.1), 0.5, 0.1) == pytest.approx(motors)
+    assert bridge.twist_to_motors(10.0, 0.0) == [1.0, 1.0], 'clipped to full power'
+
+
+def test_bad_driver_data_kinds_are_distinct():
+    jm = bridge.JointMap(['a', 'b'])
+    with pytest.raises(bridge.MissingJoints):
+        jm.select(['a'], [0.0])
+    with pytest.raises(bridge.NotFinite):
+        jm.select(['a', 'b'], [0.0, np.inf])
+    with pytest.raises(bridge.WrongImage):
+        bridge.check_image(np.zeros((48, 48, 3)), (64, 64, 3), 'camera/image_raw')
+    assert issubclass(bridge.WrongImage, bridge.BadDriverData) and issubclass(bridge.NotFinite, ValueError)
+
+
+def test_episode_ending_is_set_by_pause_and_end_until_the_last_step():
+    episode = bridge.Episode(0, resets=False)
+    episode.advance()
+    assert not episode.ending
+    episode.end()
+    assert episode.ending
+    assert episode.advance()['is_last'] and not episode.ending
+    episode.advance()
+    episode.pause()
+    assert episode.ending and not episode.paused
+    episode.advance()
+    assert episode.paused and not episode.ending

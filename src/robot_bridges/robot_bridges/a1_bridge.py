@@ -34,9 +34,9 @@ from .common import BridgeNode, floats, quaternion_wxyz, spin
 
 class A1Bridge(BridgeNode):
 
-    def __init__(self):
+    def __init__(self, **kwargs):
         super().__init__('a1_bridge', 'a1', control_rate=a1.CONTROL_RATE, episode_length=250, resets=False,
-                         watchdog_timeout=0.25, stale_timeout=0.1, sources=('joint_states', 'imu/data'))
+                         watchdog_timeout=0.25, stale_timeout=0.1, sources=('joint_states', 'imu/data'), **kwargs)
         self.command_rate = self.param('command_rate', 200.0, 'position commands per second (Hz)')
         kp = self.param('kp', a1.KP_REAL, "the driver's position gain (for the torque check)")
         self.adapter = bridge.A1Adapter(self.control_rate, self.command_rate, kp=kp)
@@ -59,7 +59,7 @@ class A1Bridge(BridgeNode):
             dq = jm.select(msg.name, msg.velocity, 'velocity', required=False)
             effort = jm.select(msg.name, msg.effort, 'effort', required=False)
         except bridge.BadDriverData as e:
-            self.problem('joint_states', f'joint_states dropped: {e}')
+            self.problem(f'joint_states {type(e).__name__}', f'joint_states dropped: {e}')
             return
         self.q, self.dq, self.effort = q, dq, effort
         self.fresh.mark('joint_states', self.now())
@@ -83,9 +83,7 @@ class A1Bridge(BridgeNode):
         if self.episode.paused:
             self.hold('paused')
             return
-        stale = self.fresh.problems(self.now())
-        if stale:
-            self.problem('stale', 'no step sent, holding: ' + '; '.join(stale))
+        if self.stale('no step sent, holding the pose'):
             self.hold('driver data missing or stale')
             return
         flags = self.episode.advance()
@@ -117,7 +115,8 @@ class A1Bridge(BridgeNode):
         if self.fresh.problems(self.now()):
             self.hold('driver data missing or stale')
         elif self.watchdog.expired(self.now()) and not self.adapter.holding:
-            self.problem('watchdog', f'no fresh action for {self.watchdog_timeout:g} s: holding the pose')
+            if self.last_step is not None:   # before the first Step there is nothing to answer yet
+                self.problem('watchdog', f'no fresh action for {self.watchdog_timeout:g} s: holding the pose')
             self.hold('watchdog: no fresh action')
         command = self.adapter.command(self.q, self.dq)
         self.command_pub.publish(Float64MultiArray(data=floats(command)))

@@ -15,10 +15,13 @@ streamed on `forward_position_controller/commands` at `command_rate` with the to
 settle within `settle_tolerance` rad (or after `settle_timeout` s, with a warning), so the control period
 is long (seconds), as on the real robots. After the moves the reward's follow-up moves (the placement
 routine) run, then the next Step goes out. Episodes: `episode_length` (100) steps with the scripted reset.
-Without a fresh action for `watchdog_timeout` s the arm simply stays where it is (it only moves on
-actions), and a warning says so.
+Without an action within `watchdog_timeout` s of a Step the arm simply stays where it is (it only moves
+on actions), and a warning says so. A HOLD answer (or a bad action) keeps the arm where it is, and the next
+Step goes out one control period (1 / control_rate) later. A pause or ResetEpisode while the bridge waits
+for an action sends the Step with is_last at once.
 
-Parameters: robot ('ur5'), control_rate (20.0: nominal, reported in the Step), episode_length (100),
+Parameters: robot ('ur5'), control_rate (20.0: nominal; the Steps' control_period is watchdog_timeout, the
+actor's time budget for an answer), episode_length (100),
 watchdog_timeout (10.0 s), stale_timeout (0.5 s), command_rate (50.0 Hz), speed (0.1 m/s),
 settle_tolerance (0.01 rad), settle_timeout (3.0 s), gripper_joint ('' = the twin's finger joint),
 gripper_open / gripper_closed (joint positions; default 0 and the twin's finger travel), image_height /
@@ -39,10 +42,11 @@ GRIPPER_TIMEOUT = 2.0  # s
 
 class ArmBridge(BridgeNode):
 
-    def __init__(self):
+    def __init__(self, **kwargs):
         from rcl_interfaces.msg import ParameterDescriptor
         super().__init__('arm_bridge', '', control_rate=20.0, episode_length=100, resets=True,
-                         watchdog_timeout=10.0, stale_timeout=0.5, sources=('joint_states', 'camera/image_raw'))
+                         watchdog_timeout=10.0, stale_timeout=0.5, sources=('joint_states', 'camera/image_raw'),
+                         **kwargs)
         self.robot = self.declare_parameter('robot', 'ur5', ParameterDescriptor(description='ur5 | xarm')).value
         self.command_rate = self.param('command_rate', 50.0, 'joint targets per second while moving (Hz)')
         speed = self.param('speed', 0.1, 'mean tool speed of a move (m/s)')
@@ -63,7 +67,8 @@ class ArmBridge(BridgeNode):
         self.queue = []             # moves still to execute
         self.path, self.target = None, None
         self.move_started = 0.0
-        self.phase = 'idle'         # idle | reset | action | follow | wait (for an action)
+        self.phase = 'idle'         # idle | reset | action | follow | pause | wait (for an action) | held
+        self.held_until = 0.0
         self.reward, self.target_q = 0.0, None
         self.last_gripper = (None, 0.0)
         self.joint_pub = self.create_publisher(Float64MultiArray, 'forward_position_controller/commands', qos.COMMAND)
@@ -81,29 +86,42 @@ class ArmBridge(BridgeNode):
             q = self.adapter.joint_map.select(msg.name, msg.position)
             gripper = self.gripper_map.select(msg.name, msg.position, 'gripper position')[0]
         except bridge.BadDriverData as e:
-            self.problem('joint_states', f'joint_states dropped: {e}')
+            self.problem(f'joint_states {type(e).__name__}', f'joint_states dropped: {e}')
             return
         self.q, self.gripper = q, self.adapter.gripper_pos(gripper)
         self.fresh.mark('joint_states', self.now())
 
     def on_rgb(self, msg):
+        topic = 'camera/image_raw'
         try:
-            self.rgb = bridge.check_image(images.to_array(msg, 'rgb8'), self.adapter.size + (3,), 'camera/image_raw')
-        except ValueError as e:   # BadDriverData is a ValueError
-            self.problem('camera', f'camera/image_raw dropped: {e}')
+            rgb = images.to_array(msg, 'rgb8')
+        except ValueError as e:
+            self.problem(f'{topic} encoding', f"{topic} dropped: expected an rgb8 or bgr8 image, got "
+                                              f"'{msg.encoding}' ({e})")
             return
-        self.fresh.mark('camera/image_raw', self.now())
+        try:
+            self.rgb = bridge.check_image(rgb, self.adapter.size + (3,), topic)
+        except bridge.BadDriverData as e:
+            self.problem(f'{topic} size', f'{topic} dropped: {e}')
+            return
+        self.fresh.mark(topic, self.now())
 
     def on_depth(self, msg):
+        topic = 'camera/depth/image_raw'
         try:
             depth = images.to_array(msg, 'passthrough')
             if depth.dtype != np.float32 or depth.shape[-1] != 1:
-                raise bridge.BadDriverData(f'expected 32FC1 metres, got {msg.encoding}')
-            self.depth = bridge.check_image(depth, self.adapter.size + (1,), 'camera/depth/image_raw')
+                raise ValueError('not one float32 channel')
         except ValueError as e:
-            self.problem('depth', f'camera/depth/image_raw dropped: {e}')
+            self.problem(f'{topic} encoding', f"{topic} dropped: expected a 32FC1 image (metres), got "
+                                              f"'{msg.encoding}' ({e})")
             return
-        self.fresh.mark('camera/depth/image_raw', self.now())
+        try:
+            self.depth = bridge.check_image(depth, self.adapter.size + (1,), topic)
+        except bridge.BadDriverData as e:
+            self.problem(f'{topic} size', f'{topic} dropped: {e}')
+            return
+        self.fresh.mark(topic, self.now())
 
     # --- actions and moves ---
 
@@ -124,6 +142,8 @@ class ArmBridge(BridgeNode):
         self.set_safety(f'holding: {reason}')
         if self.phase in ('action', 'follow', 'reset'):
             self.phase = 'idle'
+        elif self.phase == 'wait':   # a HOLD (or bad) answer: stay, and send the next Step one period later
+            self.phase, self.held_until = 'held', self.now() + 1.0 / self.control_rate
 
     def on_hard_reset(self):
         self.hold('hard reset')
@@ -175,19 +195,20 @@ class ArmBridge(BridgeNode):
     # --- the loop ---
 
     def tick(self):
-        stale = self.fresh.problems(self.now())
-        if stale:
-            if self.phase != 'wait':
-                self.problem('stale', 'arm stopped: ' + '; '.join(stale))
+        if self.phase == 'wait' and not self.episode.ending:   # nothing to do until an action comes
+            if self.watchdog.expired(self.now()):
+                self.problem('watchdog', f'no action for {self.watchdog_timeout:g} s; the arm waits where it is')
             return
+        if self.stale('arm stopped, no step sent'):
+            return
+        if self.phase == 'held':
+            if self.now() < self.held_until:
+                return
+            self.phase = 'idle'
         if self.phase in ('reset', 'action', 'follow', 'pause'):
             if self.moving() or self.next_move():
                 return
             self.finish()
-            return
-        if self.phase == 'wait':
-            if self.watchdog.expired(self.now()):
-                self.problem('watchdog', f'no action for {self.watchdog_timeout:g} s; the arm waits where it is')
             return
         if self.episode.paused:
             return
@@ -218,6 +239,7 @@ class ArmBridge(BridgeNode):
             return
         flags = self.episode.advance()
         self.send_step(obs, self.reward, flags, control_period=self.watchdog_timeout)
+        self.watchdog.feed(self.now())   # the moves took their time: the action's timeout counts from the Step
         self.reward = 0.0
         if self.episode.paused:
             self.start('pause', self.adapter.pause_moves())   # KBReset's pause opens the gripper

@@ -28,8 +28,9 @@ class BridgeNode(Node):
     """Base of the robot bridges. Subclasses set `adapter` (obs_space, act_space, robot) and implement
     `apply(action)`, `hold(reason)`, and optionally `on_hard_reset()`."""
 
-    def __init__(self, name, robot, control_rate, episode_length, resets, watchdog_timeout, stale_timeout, sources):
-        super().__init__(name)
+    def __init__(self, name, robot, control_rate, episode_length, resets, watchdog_timeout, stale_timeout, sources,
+                 **kwargs):
+        super().__init__(name, **kwargs)
         self.robot = robot
         self.control_rate = self.param('control_rate', float(control_rate), 'agent steps per second (Hz)')
         self.episode_length = self.param('episode_length', int(episode_length), 'steps per episode (0: no limit)')
@@ -41,6 +42,7 @@ class BridgeNode(Node):
         self.watchdog = bridge.Watchdog(self.watchdog_timeout)
         self.fresh = bridge.Freshness(self.stale_timeout, sources)
         self.last_step = None         # the step index of the last Step sent
+        self.last_is_last = False     # whether that Step ended its episode
         self.safety = ''
         self.problems = {}            # key -> (message, time reported)
         self._reported = {}
@@ -54,6 +56,7 @@ class BridgeNode(Node):
         self.create_service(Trigger, '~/hard_reset', self.on_hard_reset_srv)
         self.create_timer(1.0, self.publish_diagnostics)
         self.set_safety('holding: no action yet')
+        self.started = self.now()
 
     # --- helpers ---
 
@@ -77,6 +80,16 @@ class BridgeNode(Node):
     def clear(self, key):
         self.problems.pop(key, None)
 
+    def stale(self, what):
+        """The missing or stale driver sources (a list of texts; empty when all are fresh), reported as a problem
+        with `what` happens meanwhile. Sources that were never received are not reported during the first
+        stale_timeout after start (drivers take a moment to come up)."""
+        now = self.now()
+        out = self.fresh.problems(now)
+        if out and (now - self.started > self.stale_timeout or any('received' not in p for p in out)):
+            self.problem('stale', f"{what}: {'; '.join(out)}")
+        return out
+
     def set_safety(self, state):
         if state != self.safety:
             self.safety = state
@@ -89,7 +102,7 @@ class BridgeNode(Node):
                                   episode=flags['episode'], step=flags['step'],
                                   control_period=1.0 / self.control_rate if control_period is None else control_period)
         msg.header.stamp = self.get_clock().now().to_msg()
-        self.last_step = flags['step']
+        self.last_step, self.last_is_last = flags['step'], flags['is_last']
         self.step_pub.publish(msg)
         return msg
 
@@ -105,6 +118,8 @@ class BridgeNode(Node):
         if verdict == 'hold':
             self.hold('the actor holds (MODE_HOLD)')
             return
+        if self.last_is_last and self.episode.resets:
+            return   # the actor answers every Step; after the last one the scripted reset runs, not an action
         try:
             action = convert.msg_to_action(msg, self.adapter.act_space)
         except ValueError as e:

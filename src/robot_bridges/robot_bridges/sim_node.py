@@ -14,8 +14,8 @@ Published (sensor QoS, like the drivers):
 Accepted (COMMAND QoS): `forward_position_controller/commands` (Float64MultiArray: a1 12 joint targets in
 JOINT_NAMES order, arms 6), `gripper_controller/commands` (arms: [0 open .. 1 closed]), `raw_motor`
 (sphero: [left, right] in [-1, 1] of full power 255) and `cmd_vel` (sphero, geometry_msgs/Twist: wheel
-powers (linear.x -+ TURN_RADIUS * angular.z) / FULL_SPEED, clipped). The Sphero stops when no command came
-for `command_timeout` s (the driver convention, cmd_vel_timeout).
+powers (linear.x -+ turn_radius * angular.z) / full_speed, clipped: `daydreamer.robots.bridge.twist_to_motors`).
+The Sphero stops when no command came for `command_timeout` s (the driver convention, cmd_vel_timeout).
 
 Parameters: robot ('a1'), real_time_factor (1.0), publish_clock (False), physics_rate (200.0 Hz),
 state_rate (100.0 Hz, joint states / imu / odom), camera_rate (10.0 Hz), seed (0), image_height /
@@ -24,7 +24,7 @@ image_width (64, arm camera), start ('stand' | 'random' | 'mixed', A1), command_
 
 import numpy as np
 from builtin_interfaces.msg import Time
-from daydreamer.robots import a1, sphero
+from daydreamer.robots import a1, bridge, sphero
 from daydreamer_ros import images, qos
 from geometry_msgs.msg import Twist
 from nav_msgs.msg import Odometry
@@ -36,13 +36,12 @@ from std_msgs.msg import Float64MultiArray
 from .common import THROTTLE, floats, spin
 
 ROBOTS = ('a1', 'ur5', 'xarm', 'sphero')
-FULL_SPEED, TURN_RADIUS = 1.64, 0.075   # Sphero twin: m/s per unit power, m of wheel lever (measured)
 
 
 class SimNode(Node):
 
-    def __init__(self):
-        super().__init__('sim')
+    def __init__(self, **kwargs):
+        super().__init__('sim', **kwargs)
         from rcl_interfaces.msg import ParameterDescriptor
 
         def p(name, value, text=''):
@@ -148,8 +147,12 @@ class SimNode(Node):
             self.drive(value)
 
     def on_cmd_vel(self, msg):
-        v, w = msg.linear.x, msg.angular.z
-        self.drive(np.array([v - TURN_RADIUS * w, v + TURN_RADIUS * w]) / FULL_SPEED)
+        motors = bridge.twist_to_motors(msg.linear.x, msg.angular.z)
+        if not np.isfinite(motors).all():
+            self.problem('cmd_vel', f'cmd_vel dropped: expected finite linear.x and angular.z, got '
+                                    f'{msg.linear.x}, {msg.angular.z}')
+            return
+        self.drive(motors)
 
     def drive(self, powers):
         left, right = (int(round(float(np.clip(v, -1.0, 1.0)) * sphero.RAW_MAX)) for v in powers)

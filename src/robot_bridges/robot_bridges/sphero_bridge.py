@@ -6,16 +6,27 @@ Subscribes `overhead_camera/image_raw` (sensor_msgs/Image, any size, rgb8 or bgr
 normalised by the arena's pixel box (arena_min / arena_max, in the camera frame's pixels). An Action
 (2 motor powers in [-1, 1], clipped, x 70 of 255) is sent on `raw_motor` (std_msgs/Float64MultiArray,
 [left, right] as fractions of full power) for `action_duration` (0.5 s), then the motors stop. Episodes
-are `episode_length` (100) steps; the scripted reset drives 5 random 1 s moves at power 100 and waits
-4 s. The watchdog stops the motors when no fresh action came for `watchdog_timeout` s.
+are `episode_length` (100) steps; the scripted reset drives `reset_moves` (5) random `reset_move_duration`
+(1 s) moves at power 100 and waits `reset_wait` (4 s). The watchdog stops the motors and warns when no
+action came within `watchdog_timeout` s of a Step.
+
+`command_interface` says where the motor command goes: 'raw_motor' (the sphero_ros driver), 'cmd_vel'
+(geometry_msgs/Twist, for a Gazebo Sphero model or any diff-drive base) or 'both'. The cmd_vel mapping of a
+differential command [left, right] (fractions of full power) is linear.x = full_speed (left + right) / 2
+(m/s) and angular.z = full_speed (right - left) / (2 turn_radius) (rad/s, counter-clockwise positive);
+`daydreamer.robots.bridge.motors_to_twist`, inverted by the sim node's cmd_vel input. Calibrate full_speed
+(m/s at full power) and turn_radius (m) for another model; the defaults are the MuJoCo twin's.
 
 Parameters: control_rate (2.0), episode_length (100), watchdog_timeout (1.5 s), stale_timeout (0.5 s),
 action_duration (0.5 s), arena_min / arena_max (double[2], pixels; default the reference's 640x480 setup;
-the sim node logs its own), crop_columns (int[2], [0, 0] = keep all), seed (0).
+the sim node logs its own), crop_columns (int[2], [0, 0] = keep all), seed (0), reset_moves (5),
+reset_move_duration (1.0 s), reset_wait (4.0 s), command_interface ('raw_motor'), full_speed (1.64 m/s),
+turn_radius (0.075 m).
 """
 
 from daydreamer.robots import bridge, sphero
 from daydreamer_ros import images, qos
+from geometry_msgs.msg import Twist
 from sensor_msgs.msg import Image
 from std_msgs.msg import Float64MultiArray
 
@@ -26,22 +37,36 @@ MOTOR_RATE = 10.0  # Hz: raw_motor is republished while the motors run, and the 
 
 class SpheroBridge(BridgeNode):
 
-    def __init__(self):
+    def __init__(self, **kwargs):
         super().__init__('sphero_bridge', 'sphero', control_rate=sphero.CONTROL_HZ,
                          episode_length=sphero.EPISODE_LENGTH, resets=True, watchdog_timeout=1.5, stale_timeout=0.5,
-                         sources=('overhead_camera/image_raw',))
+                         sources=('overhead_camera/image_raw',), **kwargs)
         self.action_duration = self.param('action_duration', sphero.STEP_SECONDS, 'seconds each action drives')
         low = self.param('arena_min', [float(v) for v in sphero.REFERENCE_ARENA_MIN], 'arena box min (px)')
         high = self.param('arena_max', [float(v) for v in sphero.REFERENCE_ARENA_MAX], 'arena box max (px)')
         crop = self.param('crop_columns', [0, 0], 'columns [start, stop) kept; [0, 0] keeps all')
         seed = self.param('seed', 0, 'seed of the scripted reset')
+        reset = dict(reset_moves=self.param('reset_moves', sphero.RESET_MOVES, 'random drives of a reset'),
+                     reset_move_seconds=self.param('reset_move_duration', sphero.RESET_MOVE_SECONDS,
+                                                   's per random drive of a reset'),
+                     reset_wait_seconds=self.param('reset_wait', sphero.RESET_WAIT_SECONDS,
+                                                   's standing still at the end of a reset'))
+        self.interface = self.param('command_interface', 'raw_motor', "'raw_motor', 'cmd_vel' or 'both'")
+        if self.interface not in ('raw_motor', 'cmd_vel', 'both'):
+            raise ValueError(f"command_interface must be 'raw_motor', 'cmd_vel' or 'both', not {self.interface!r}")
+        self.full_speed = self.param('full_speed', bridge.SPHERO_FULL_SPEED, 'cmd_vel: m/s at full power')
+        self.turn_radius = self.param('turn_radius', bridge.SPHERO_TURN_RADIUS, 'cmd_vel: m of wheel lever')
         self.adapter = bridge.SpheroAdapter(tuple(low), tuple(high), None if list(crop) == [0, 0] else tuple(crop),
-                                            seed=seed)
+                                            seed=seed, **reset)
         self.frame = None
         self.plan = []              # [(motors, seconds)] still to drive (the reset)
         self.resetting = False
         self.motors, self.until = [0.0, 0.0], 0.0
-        self.motor_pub = self.create_publisher(Float64MultiArray, 'raw_motor', qos.COMMAND)
+        self.motor_pub = self.twist_pub = None
+        if self.interface in ('raw_motor', 'both'):
+            self.motor_pub = self.create_publisher(Float64MultiArray, 'raw_motor', qos.COMMAND)
+        if self.interface in ('cmd_vel', 'both'):
+            self.twist_pub = self.create_publisher(Twist, 'cmd_vel', qos.COMMAND)
         self.create_subscription(Image, 'overhead_camera/image_raw', self.on_image, qos.SENSOR)
         self.create_timer(1.0 / self.control_rate, self.control_tick)
         self.create_timer(1.0 / MOTOR_RATE, self.motor_tick)
@@ -50,7 +75,8 @@ class SpheroBridge(BridgeNode):
         try:
             self.frame = images.to_array(msg, 'rgb8')
         except ValueError as e:
-            self.problem('image', f'overhead_camera/image_raw dropped: expected an rgb8 or bgr8 image ({e})')
+            self.problem('image encoding', f"overhead_camera/image_raw dropped: expected an rgb8 or bgr8 image, got "
+                                           f"'{msg.encoding}' ({e})")
             return
         self.fresh.mark('overhead_camera/image_raw', self.now())
 
@@ -62,11 +88,13 @@ class SpheroBridge(BridgeNode):
             if self.plan or self.now() < self.until:
                 return   # the scripted reset is still driving
             self.resetting = False
-        stale = self.fresh.problems(self.now())
-        if stale:
-            self.problem('stale', 'no step sent, motors stopped: ' + '; '.join(stale))
+        if self.stale('no step sent, motors stopped'):
             self.hold('camera missing or stale')
             return
+        if self.last_step is not None and not self.last_is_last and self.watchdog.expired(self.now()):
+            self.problem('watchdog', f'no action within {self.watchdog_timeout:g} s of step {self.last_step}: '
+                                     'motors stopped')
+            self.hold('watchdog: no fresh action')
         if self.episode.reset_due:
             self.plan, self.resetting = self.adapter.reset_plan(), True
             self.episode.reset_done()
@@ -77,7 +105,10 @@ class SpheroBridge(BridgeNode):
         except bridge.BadDriverData as e:
             self.problem('image', f'no step sent: {e}')
             return
-        self.send_step(obs, reward, self.episode.advance(), logs)
+        flags = self.episode.advance()
+        if flags['is_first']:
+            self.watchdog.feed(self.now())   # the timeout counts from the episode's first Step
+        self.send_step(obs, reward, flags, logs)
 
     def apply(self, action):
         self.drive(self.adapter.motors(action), self.action_duration)
@@ -90,7 +121,15 @@ class SpheroBridge(BridgeNode):
 
     def drive(self, motors, seconds):
         self.motors, self.until = list(motors), self.now() + seconds
-        self.motor_pub.publish(Float64MultiArray(data=floats(self.motors)))
+        self.publish_motors()
+
+    def publish_motors(self):
+        if self.motor_pub is not None:
+            self.motor_pub.publish(Float64MultiArray(data=floats(self.motors)))
+        if self.twist_pub is not None:
+            msg = Twist()
+            msg.linear.x, msg.angular.z = bridge.motors_to_twist(self.motors, self.full_speed, self.turn_radius)
+            self.twist_pub.publish(msg)
 
     def motor_tick(self):
         now = self.now()
@@ -102,11 +141,7 @@ class SpheroBridge(BridgeNode):
             if any(self.motors):
                 self.drive([0.0, 0.0], 0.0)   # the action's 0.5 s are over
             return
-        if self.watchdog.expired(now) and not self.plan and self.episode.step and any(self.motors):
-            self.problem('watchdog', f'no fresh action for {self.watchdog_timeout:g} s: motors stopped')
-            self.hold('watchdog: no fresh action')
-            return
-        self.motor_pub.publish(Float64MultiArray(data=floats(self.motors)))
+        self.publish_motors()   # repeated while running: a driver stops on its own without commands
 
     def on_hard_reset(self):
         self.hold('hard reset')

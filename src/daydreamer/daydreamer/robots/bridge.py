@@ -34,6 +34,14 @@ class MissingJoints(BadDriverData):
     pass
 
 
+class NotFinite(BadDriverData):
+    pass
+
+
+class WrongImage(BadDriverData):
+    """An image of the wrong size or encoding."""
+
+
 class JointMap:
     """Selects `names` (in that order) from JointState-like (names, values) pairs, whatever their order."""
 
@@ -64,7 +72,7 @@ class JointMap:
         out = values[self.index(names)]
         if not np.isfinite(out).all():
             bad = [self.names[i] for i in np.flatnonzero(~np.isfinite(out))]
-            raise BadDriverData(f"joint_states {field} is not finite (NaN or inf) for {', '.join(bad)}")
+            raise NotFinite(f"joint_states {field} is not finite (NaN or inf) for {', '.join(bad)}")
         return out
 
 
@@ -117,6 +125,11 @@ class Episode:
             if self._pause_after:
                 self._pause_after, self.paused = False, True
         return out
+
+    @property
+    def ending(self):
+        """True when the next Step goes out with is_last (a pause or an end was requested)."""
+        return self._end
 
     @property
     def between(self):
@@ -226,8 +239,8 @@ def check_image(image, shape, source):
     the bridge does not resize it silently)."""
     if tuple(image.shape) != tuple(shape):
         got = 'x'.join(str(s) for s in image.shape)
-        raise BadDriverData(f'{source} is {got} (HxWxC), expected {"x".join(str(s) for s in shape)}: set the '
-                            'camera resolution or put a resize node in front of the bridge')
+        raise WrongImage(f'{source} is {got} (HxWxC), expected {"x".join(str(s) for s in shape)}: set the '
+                         'camera resolution or put a resize node in front of the bridge')
     return image
 
 
@@ -477,7 +490,11 @@ class SpheroAdapter:
     length, resets = sphero.EPISODE_LENGTH, True
 
     def __init__(self, arena_min=sphero.REFERENCE_ARENA_MIN, arena_max=sphero.REFERENCE_ARENA_MAX, crop_columns=None,
-                 size=(64, 64), hsv_low=sphero.WHITE_HSV_LOW, hsv_high=sphero.WHITE_HSV_HIGH, seed=None):
+                 size=(64, 64), hsv_low=sphero.WHITE_HSV_LOW, hsv_high=sphero.WHITE_HSV_HIGH, seed=None,
+                 reset_moves=sphero.RESET_MOVES, reset_move_seconds=sphero.RESET_MOVE_SECONDS,
+                 reset_wait_seconds=sphero.RESET_WAIT_SECONDS):
+        self.reset_moves, self.reset_move_seconds = int(reset_moves), float(reset_move_seconds)
+        self.reset_wait_seconds = float(reset_wait_seconds)
         self.size = tuple(int(s) for s in size)
         self.obs_space = {'image': Space(np.uint8, self.size + (3,), 0, 255)}
         self.crop_columns = crop_columns
@@ -501,7 +518,28 @@ class SpheroAdapter:
         return [v / sphero.RAW_MAX for v in sphero.motor_command(action)]
 
     def reset_plan(self):
-        """The scripted reset: [(raw_motor, seconds), ...]: 5 random 1 s drives at +-100, then 4 s stopped."""
-        plan = [([left / sphero.RAW_MAX, right / sphero.RAW_MAX], sphero.RESET_MOVE_SECONDS)
-                for left, right in sphero.reset_moves(self.rng)]
-        return plan + [([0.0, 0.0], sphero.RESET_WAIT_SECONDS)]
+        """The scripted reset: [(raw_motor, seconds), ...]: by default 5 random 1 s drives at +-100, then 4 s
+        stopped."""
+        plan = [([left / sphero.RAW_MAX, right / sphero.RAW_MAX], self.reset_move_seconds)
+                for left, right in sphero.reset_moves(self.rng, self.reset_moves)]
+        return plan + [([0.0, 0.0], self.reset_wait_seconds)]
+
+
+# A differential drive [left, right] (fractions of full power) <-> geometry_msgs/Twist (v, w). The Sphero
+# twin's constants, measured: full power drives FULL_SPEED m/s, and a wheel's lever is TURN_RADIUS m. A
+# Gazebo model or another robot that drives on cmd_vel has its own (the sphero_bridge's parameters).
+SPHERO_FULL_SPEED, SPHERO_TURN_RADIUS = 1.64, 0.075
+
+
+def motors_to_twist(motors, full_speed=SPHERO_FULL_SPEED, turn_radius=SPHERO_TURN_RADIUS):
+    """(linear x m/s, angular z rad/s) of wheel powers [left, right]: v = full_speed (l + r) / 2,
+    w = full_speed (r - l) / (2 turn_radius) (counter-clockwise positive, as REP 103)."""
+    left, right = (float(v) for v in motors)
+    return full_speed * (left + right) / 2.0, full_speed * (right - left) / (2.0 * turn_radius)
+
+
+def twist_to_motors(linear, angular, full_speed=SPHERO_FULL_SPEED, turn_radius=SPHERO_TURN_RADIUS):
+    """The inverse of `motors_to_twist`, clipped to [-1, 1]: [(v - r w) / full_speed, (v + r w) / full_speed]."""
+    left = (float(linear) - turn_radius * float(angular)) / full_speed
+    right = (float(linear) + turn_radius * float(angular)) / full_speed
+    return [float(np.clip(left, -1.0, 1.0)), float(np.clip(right, -1.0, 1.0))]

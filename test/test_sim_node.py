@@ -1,0 +1,204 @@
+"""The `sim` node on the ROS graph (the test double where ROS 2 is absent): for each robot it publishes exactly the
+real drivers' topics (names, types, QoS, joint names, image encodings and sizes), /clock with publish_clock, and
+its twin obeys the commands of the contract."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+for _package in ('daydreamer_ros', 'robot_bridges'):
+    if importlib.util.find_spec(_package) is None:
+        sys.path.insert(0, str(ROOT / 'src' / _package))
+
+import rclpy  # noqa: E402
+from daydreamer.envs.arm import CONFIGS  # noqa: E402
+from daydreamer.robots import a1  # noqa: E402
+from daydreamer_ros import qos  # noqa: E402
+from geometry_msgs.msg import Twist  # noqa: E402
+from nav_msgs.msg import Odometry  # noqa: E402
+from rclpy.executors import SingleThreadedExecutor  # noqa: E402
+from rclpy.parameter import Parameter  # noqa: E402
+from robot_bridges.sim_node import SimNode  # noqa: E402
+from rosgraph_msgs.msg import Clock  # noqa: E402
+from sensor_msgs.msg import Image, Imu, JointState  # noqa: E402
+from std_msgs.msg import Float64MultiArray  # noqa: E402
+
+NS = '/robot'
+COMMANDS = '/robot/forward_position_controller/commands'
+DRIVER = {   # robot -> (published {topic: type}, subscribed {topic: type}), besides /clock
+    'a1': ({'/robot/joint_states': JointState, '/robot/imu/data': Imu}, {COMMANDS: Float64MultiArray}),
+    'ur5': ({'/robot/joint_states': JointState, '/robot/camera/image_raw': Image},
+            {COMMANDS: Float64MultiArray, '/robot/gripper_controller/commands': Float64MultiArray}),
+    'xarm': ({'/robot/joint_states': JointState, '/robot/camera/image_raw': Image,
+              '/robot/camera/depth/image_raw': Image},
+             {COMMANDS: Float64MultiArray, '/robot/gripper_controller/commands': Float64MultiArray}),
+    'sphero': ({'/robot/odom': Odometry, '/robot/overhead_camera/image_raw': Image},
+               {'/robot/raw_motor': Float64MultiArray, '/robot/cmd_vel': Twist}),
+}
+
+
+def infrastructure(topic):
+    return topic in ('/parameter_events', '/rosout')
+
+
+class Rig:
+    """A sim node and a test node that records everything the sim publishes, spun by one executor."""
+
+    def __init__(self, robot, **params):
+        params = {'robot': robot, 'camera_rate': 20.0, **params}
+        self.sim = SimNode(namespace=NS, parameter_overrides=[Parameter(k, value=v) for k, v in params.items()])
+        self.node = rclpy.create_node('probe', namespace=NS)
+        self.received = {}
+        for topic, msg_type in {**DRIVER[robot][0], '/clock': Clock}.items():
+            self.node.create_subscription(msg_type, topic, self.recorder(topic), qos.SENSOR)
+        self.executor = SingleThreadedExecutor()
+        self.executor.add_node(self.sim)
+        self.executor.add_node(self.node)
+
+    def recorder(self, topic):
+        return lambda msg: self.received.setdefault(topic, []).append(msg)
+
+    def spin(self, seconds):
+        import ros2_double
+        ros2_double.spin_for(self.executor, seconds)
+
+    def last(self, topic):
+        return self.received[topic][-1]
+
+    def publisher(self, msg_type, topic):
+        return self.node.create_publisher(msg_type, topic, qos.COMMAND)
+
+    def close(self):
+        for node in (self.sim, self.node):
+            self.executor.remove_node(node)
+            node.destroy_node()
+        self.executor.shutdown()
+
+
+@pytest.fixture
+def rig(ros):
+    rigs = []
+
+    def make(robot, **params):
+        rigs.append(Rig(robot, **params))
+        return rigs[-1]
+    yield make
+    for r in rigs:
+        r.close()
+
+
+def joint_names(robot):
+    if robot == 'a1':
+        return list(a1.JOINT_NAMES)
+    return list(CONFIGS[robot].joints) + [CONFIGS[robot].finger]
+
+
+@pytest.mark.parametrize('robot', ['a1', 'ur5', 'xarm', 'sphero'])
+def test_sim_publishes_exactly_the_driver_topics(rig, robot):
+    r = rig(robot, publish_clock=True)
+    published, subscribed = DRIVER[robot]
+    pubs = {p.topic_name: p for p in r.sim.publishers if not infrastructure(p.topic_name)}
+    subs = {s.topic_name: s for s in r.sim.subscriptions if not infrastructure(s.topic_name)}
+    assert set(pubs) == set(published) | {'/clock'}
+    assert set(subs) == set(subscribed)
+    for topic, msg_type in published.items():
+        assert pubs[topic].msg_type is msg_type and pubs[topic].qos_profile == qos.SENSOR, topic
+    assert pubs['/clock'].msg_type is Clock and pubs['/clock'].qos_profile == qos.CLOCK
+    for topic, msg_type in subscribed.items():
+        assert subs[topic].msg_type is msg_type and subs[topic].qos_profile == qos.COMMAND, topic
+
+    r.spin(0.4)
+    assert set(r.received) == set(published) | {'/clock'}, 'every topic carries data'
+    clock = [m.clock.sec + m.clock.nanosec * 1e-9 for m in r.received['/clock']]
+    assert clock[-1] > 0.2 and np.all(np.diff(clock) > 0), 'sim time advances'
+    for topic in published:
+        stamp = r.last(topic).header.stamp
+        assert 0 < stamp.sec + stamp.nanosec * 1e-9 <= clock[-1], f'{topic} is stamped with sim time'
+    if robot == 'sphero':
+        odom = r.last('/robot/odom')
+        assert (odom.header.frame_id, odom.child_frame_id) == ('odom', 'base_link')
+        frame = r.last('/robot/overhead_camera/image_raw')
+        assert (frame.encoding, frame.height, frame.width) == ('rgb8', 120, 160)
+        return
+    state = r.last('/robot/joint_states')
+    assert list(state.name) == joint_names(robot)
+    assert len(state.position) == len(state.velocity) == len(state.effort) == len(state.name)
+    assert np.isfinite(state.position).all()
+    if robot == 'a1':
+        imu = r.last('/robot/imu/data')
+        q = np.array([imu.orientation.w, imu.orientation.x, imu.orientation.y, imu.orientation.z])
+        assert abs(np.linalg.norm(q) - 1) < 1e-6 and imu.linear_acceleration.z > 5.0, 'standing: gravity up'
+        return
+    image = r.last('/robot/camera/image_raw')
+    assert (image.encoding, image.height, image.width) == ('rgb8', 64, 64)
+    if robot == 'xarm':
+        depth = r.last('/robot/camera/depth/image_raw')
+        assert (depth.encoding, depth.height, depth.width) == ('32FC1', 64, 64)
+        metres = np.frombuffer(bytes(depth.data), np.float32)
+        assert np.isfinite(metres).all() and 0.1 < metres.min() and metres.max() < 3.0
+
+
+def test_sim_without_publish_clock_has_no_clock(rig):
+    r = rig('a1')
+    assert '/clock' not in [p.topic_name for p in r.sim.publishers]
+
+
+def test_a1_sim_follows_joint_commands_and_drops_bad_ones(rig):
+    import ros2_double
+    r = rig('a1')
+    r.spin(0.2)
+    start = np.array(r.last('/robot/joint_states').position)
+    target = start.copy()
+    target[0] += 0.15   # FR_hip_joint outwards
+    pub = r.publisher(Float64MultiArray, 'forward_position_controller/commands')
+    pub.publish(Float64MultiArray(data=[float(v) for v in target]))
+    r.spin(0.4)
+    q = np.array(r.last('/robot/joint_states').position)
+    assert abs(q[0] - target[0]) < 0.05 < abs(start[0] - target[0])
+    for _ in range(3):
+        pub.publish(Float64MultiArray(data=[0.0] * 11))
+        pub.publish(Float64MultiArray(data=[float('nan')] * 12))
+    r.spin(0.2)
+    assert abs(r.last('/robot/joint_states').position[0] - target[0]) < 0.05, 'bad commands are dropped'
+    warned = ros2_double.logs(name='robot.sim', contains='forward_position_controller/commands dropped')
+    assert len(warned) == 1 and 'expected 12 finite values' in warned[0]['message']
+
+
+@pytest.mark.parametrize('robot', ['ur5', 'xarm'])
+def test_arm_sim_follows_joint_and_gripper_commands(rig, robot):
+    r = rig(robot)
+    r.spin(0.2)
+    start = np.array(r.last('/robot/joint_states').position)
+    target = start[:6].copy()
+    target[0] += 0.2
+    r.publisher(Float64MultiArray, 'forward_position_controller/commands').publish(
+        Float64MultiArray(data=[float(v) for v in target]))
+    r.publisher(Float64MultiArray, 'gripper_controller/commands').publish(Float64MultiArray(data=[1.0]))
+    r.spin(1.0)
+    q = np.array(r.last('/robot/joint_states').position)
+    assert np.abs(q[:6] - target).max() < 0.02
+    stroke = CONFIGS[robot].stroke
+    assert start[6] < 0.1 * stroke and q[6] > 0.5 * stroke, 'the fingers close'
+
+
+@pytest.mark.parametrize('topic', ['raw_motor', 'cmd_vel'])
+def test_sphero_sim_drives_on_raw_motor_and_cmd_vel_and_stops_without_commands(rig, topic):
+    r = rig('sphero', command_timeout=0.3)
+    r.spin(0.1)
+    start = r.last('/robot/odom').pose.pose.position
+    if topic == 'raw_motor':
+        r.publisher(Float64MultiArray, topic).publish(Float64MultiArray(data=[0.5, 0.5]))
+    else:
+        msg = Twist()
+        msg.linear.x = 0.8
+        r.publisher(Twist, topic).publish(msg)
+    r.spin(0.3)
+    odom = r.last('/robot/odom')
+    moved = np.hypot(odom.pose.pose.position.x - start.x, odom.pose.pose.position.y - start.y)
+    assert moved > 0.03 and odom.twist.twist.linear.x > 0.1
+    r.spin(1.0)   # command_timeout passed: the motors stop and the ball rolls out
+    assert abs(r.last('/robot/odom').twist.twist.linear.x) < 0.05
