@@ -38,6 +38,8 @@ def bridge(context):
     overrides = {'use_sim_time': as_bool(arg('use_sim_time'))}
     if executable == 'arm_bridge':
         overrides['robot'] = robot
+    if executable == 'sphero_bridge' and driver == 'gazebo':
+        overrides['command_interface'] = 'cmd_vel'  # the Gazebo model drives by velocity (its wheels are hidden)
     return [GroupAction([
         PushRosNamespace(arg('namespace')),
         Node(package='robot_bridges', executable=executable, name=executable, output='screen',

@@ -6,6 +6,7 @@ shadows, reflections, skybox and multisampling are switched off: they cost most 
 carry no signal.
 """
 
+import concurrent.futures
 import ctypes.util
 import os
 
@@ -35,26 +36,44 @@ def import_mujoco():
 
 
 class Camera:
-    """Renders one camera of a model to uint8 (H, W, 3) frames."""
+    """Renders one camera of a model to uint8 (H, W, 3) frames.
+
+    A GL context is bound to the thread that made it current, while a ROS executor calls from a pool of
+    threads: all GL work of a camera runs on one thread the camera owns (`call`), whoever asks for a frame.
+    """
 
     def __init__(self, model, camera, size=(64, 64)):
-        mujoco = import_mujoco()
         self.camera = camera
+        self._gl = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix=f'gl-{camera}')
+        self.renderer = self.call(self._create, model, size)
+
+    @staticmethod
+    def _create(model, size):
+        mujoco = import_mujoco()
         # No multisampling: 3-4x cheaper on software GL, and anti-aliased edges carry nothing at 64x64.
         model.vis.quality.offsamples = 0
         try:
-            self.renderer = mujoco.Renderer(model, height=size[0], width=size[1])
+            renderer = mujoco.Renderer(model, height=size[0], width=size[1])
         except Exception as e:
             raise RuntimeError(f'could not create a {os.environ.get("MUJOCO_GL")} rendering context ({e}); '
                                f'{_HELP}') from e
-        flags = self.renderer.scene.flags
+        flags = renderer.scene.flags
         for flag in (mujoco.mjtRndFlag.mjRND_SHADOW, mujoco.mjtRndFlag.mjRND_REFLECTION,
                      mujoco.mjtRndFlag.mjRND_SKYBOX):
             flags[flag] = 0
+        return renderer
+
+    def call(self, fn, *args):
+        """Runs fn(*args) on the camera's GL thread and returns its result."""
+        return self._gl.submit(fn, *args).result()
 
     def render(self, data):
+        return self.call(self._render, data)
+
+    def _render(self, data):
         self.renderer.update_scene(data, camera=self.camera)
         return self.renderer.render()
 
     def close(self):
-        self.renderer.close()
+        self.call(self.renderer.close)
+        self._gl.shutdown()

@@ -478,6 +478,9 @@ class ArmSim(Env):
         """RGB frame, and with depth (default: the robot's observation has depth) also the depth in metres
         (distance along the optical axis, like a RealSense z16 frame)."""
         want_depth = self.cfg.depth if depth is None else depth
+        return self.camera.call(self._render, want_depth)
+
+    def _render(self, want_depth):  # on the camera's GL thread
         renderer = self.camera.renderer
         renderer.update_scene(self.data, camera=self.camera.camera)
         if not want_depth:
