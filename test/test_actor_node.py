@@ -2,30 +2,22 @@
 input, spools experience while no learner listens and drains it in order, swaps weights while stepping,
 rejects corrupt weights and switches modes."""
 
-import importlib.util
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-for _package in ('daydreamer_ros', 'daydreamer_actor'):
-    if importlib.util.find_spec(_package) is None:
-        sys.path.insert(0, str(ROOT / 'src' / _package))
-
-import rclpy  # noqa: E402
-from daydreamer import exchange  # noqa: E402
-from daydreamer.envs import make  # noqa: E402
-from daydreamer_actor.actor_node import ActorNode  # noqa: E402
-from daydreamer_interfaces.msg import Action, Experience, PolicyWeights, Step  # noqa: E402
-from daydreamer_interfaces.srv import SetActorMode  # noqa: E402
-from daydreamer_ros import convert, images, params, qos  # noqa: E402
-from rclpy.executors import SingleThreadedExecutor  # noqa: E402
-from rclpy.parameter import Parameter  # noqa: E402
-from rclpy.time import Time  # noqa: E402
-from std_msgs.msg import Header  # noqa: E402
+import rclpy
+from daydreamer import exchange
+from daydreamer.envs import make
+from daydreamer_actor.actor_node import ActorNode
+from daydreamer_interfaces.msg import Action, Experience, PolicyWeights, Step
+from daydreamer_interfaces.srv import SetActorMode
+from daydreamer_ros import convert, images, params, qos
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.parameter import Parameter
+from rclpy.time import Time
+from std_msgs.msg import Header
 
 TINY = ('--rssm.deter 16 --rssm.units 16 --rssm.stoch 4 --rssm.classes 4 --batch_size 2 --replay_chunk 8 '
         '--replay.chunk 8 --run.train_fill 16 --run.train_ratio 16 --imag_horizon 3 --threads 1')

@@ -2,32 +2,25 @@
 trains at the ratio, publishes increasing weight versions, reports imagination and metrics, answers its
 services, detects gaps and duplicates, drops bad batches and resumes after a restart."""
 
-import importlib.util
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-for _package in ('daydreamer_ros', 'daydreamer_learner', 'daydreamer_actor'):
-    if importlib.util.find_spec(_package) is None:
-        sys.path.insert(0, str(ROOT / 'src' / _package))
-
-import rclpy  # noqa: E402
-from daydreamer import exchange  # noqa: E402
-from daydreamer.config import ConfigError  # noqa: E402
-from daydreamer.envs import make  # noqa: E402
-from daydreamer_interfaces.msg import Experience, PolicyWeights  # noqa: E402
-from daydreamer_interfaces.srv import SaveCheckpoint, SetLearning  # noqa: E402
-from daydreamer_learner.learner_node import LearnerNode  # noqa: E402
-from daydreamer_ros import convert, images, qos  # noqa: E402
-from diagnostic_msgs.msg import DiagnosticArray  # noqa: E402
-from rclpy.executors import SingleThreadedExecutor  # noqa: E402
-from rclpy.parameter import Parameter  # noqa: E402
-from sensor_msgs.msg import Image  # noqa: E402
-from std_msgs.msg import Header  # noqa: E402
+import rclpy
+from daydreamer import exchange
+from daydreamer.config import ConfigError
+from daydreamer.envs import make
+from daydreamer_interfaces.msg import Experience, PolicyWeights
+from daydreamer_interfaces.srv import SaveCheckpoint, SetLearning
+from daydreamer_learner.learner_node import LearnerNode
+from daydreamer_ros import convert, images, qos
+from diagnostic_msgs.msg import DiagnosticArray
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.parameter import Parameter
+from sensor_msgs.msg import Image
+from std_msgs.msg import Header
 
 TINY = ('--rssm.deter 16 --rssm.units 16 --rssm.stoch 4 --rssm.classes 4 --batch_size 2 --replay_chunk 8 '
         '--replay.chunk 8 --run.train_fill 16 --run.train_ratio 16 --imag_horizon 3 --threads 1 '

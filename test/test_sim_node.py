@@ -2,30 +2,22 @@
 real drivers' topics (names, types, QoS, joint names, image encodings and sizes), /clock with publish_clock, and
 its twin obeys the commands of the contract."""
 
-import importlib.util
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-for _package in ('daydreamer_ros', 'robot_bridges'):
-    if importlib.util.find_spec(_package) is None:
-        sys.path.insert(0, str(ROOT / 'src' / _package))
-
-import rclpy  # noqa: E402
-from daydreamer.envs.arm import CONFIGS  # noqa: E402
-from daydreamer.robots import a1  # noqa: E402
-from daydreamer_ros import qos  # noqa: E402
-from geometry_msgs.msg import Twist  # noqa: E402
-from nav_msgs.msg import Odometry  # noqa: E402
-from rclpy.executors import SingleThreadedExecutor  # noqa: E402
-from rclpy.parameter import Parameter  # noqa: E402
-from robot_bridges.sim_node import SimNode  # noqa: E402
-from rosgraph_msgs.msg import Clock  # noqa: E402
-from sensor_msgs.msg import Image, Imu, JointState  # noqa: E402
-from std_msgs.msg import Float64MultiArray  # noqa: E402
+import rclpy
+from daydreamer.envs.arm import CONFIGS
+from daydreamer.robots import a1
+from daydreamer_ros import qos
+from geometry_msgs.msg import Twist
+from nav_msgs.msg import Odometry
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.parameter import Parameter
+from robot_bridges.sim_node import SimNode
+from rosgraph_msgs.msg import Clock
+from sensor_msgs.msg import Image, Imu, JointState
+from std_msgs.msg import Float64MultiArray
 
 NS = '/robot'
 COMMANDS = '/robot/forward_position_controller/commands'
