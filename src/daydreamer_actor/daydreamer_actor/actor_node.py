@@ -26,17 +26,14 @@ import threading
 import time
 
 import numpy as np
-import rclpy
 from daydreamer import exchange, loops
 from daydreamer.config import ConfigError
 from daydreamer.envs import BadObservation
 from daydreamer_interfaces.msg import Action, Experience, PolicyWeights, Step
 from daydreamer_interfaces.srv import SetActorMode
-from daydreamer_ros import convert, params, qos
+from daydreamer_ros import convert, params, qos, runner
 from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
-from rclpy.logging import get_logger
 from rclpy.node import Node
 from std_msgs.msg import Header
 
@@ -266,23 +263,7 @@ class ActorNode(Node):
 
 
 def main(args=None):
-    rclpy.init(args=args)
-    node = None
-    try:
-        node = ActorNode()
-        executor = MultiThreadedExecutor(num_threads=3)
-        executor.add_node(node)
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    except ConfigError as e:
-        get_logger('actor').fatal(f'cannot start: {e}')
-        raise SystemExit(1)
-    finally:
-        if node is not None:
-            node.close()
-            node.destroy_node()
-        rclpy.try_shutdown()
+    runner.run(ActorNode, args, name='actor', threads=3)
 
 
 if __name__ == '__main__':

@@ -1,30 +1,8 @@
-"""Where ROS 2 is not installed these tests run on the workspace's ROS test double (test/ros2_double); the
-workspace packages are imported from the source tree when they are not installed."""
+"""The workspace's test wiring (test/ros2_double/fixtures.py): the ROS test double where ROS 2 is not installed,
+the workspace packages from the source tree when they are not installed, and the `ros` fixture."""
 
-import importlib.util
 import sys
 from pathlib import Path
 
-import pytest
-
-ROOT = Path(__file__).resolve().parents[3]
-REAL_ROS = importlib.util.find_spec('rclpy') is not None
-
-if not REAL_ROS and (ROOT / 'test' / 'ros2_double').is_dir():
-    sys.path.insert(0, str(ROOT / 'test'))
-    import ros2_double
-    ros2_double.activate()
-for package in ('daydreamer_ros', 'daydreamer_actor', 'daydreamer_learner'):
-    if importlib.util.find_spec(package) is None:
-        sys.path.insert(0, str(ROOT / 'src' / package))
-
-
-@pytest.fixture
-def ros():
-    import rclpy
-    rclpy.init(args=[])
-    yield rclpy
-    rclpy.try_shutdown()
-    if not REAL_ROS:
-        import ros2_double
-        ros2_double.reset()
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / 'test'))
+from ros2_double.fixtures import ros  # noqa: E402,F401

@@ -24,16 +24,12 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-import rclpy
 from daydreamer import exchange, loops
-from daydreamer.config import ConfigError
 from daydreamer_interfaces.msg import Experience, PolicyWeights
 from daydreamer_interfaces.srv import SaveCheckpoint, SetLearning
-from daydreamer_ros import convert, images, params, qos
+from daydreamer_ros import convert, images, params, qos, runner
 from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
-from rclpy.logging import get_logger
 from rclpy.node import Node
 from sensor_msgs.msg import Image
 from std_msgs.msg import Header
@@ -209,23 +205,7 @@ class LearnerNode(Node):
 
 
 def main(args=None):
-    rclpy.init(args=args)
-    node = None
-    try:
-        node = LearnerNode()
-        executor = MultiThreadedExecutor(num_threads=4)
-        executor.add_node(node)
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    except ConfigError as e:
-        get_logger('learner').fatal(f'cannot start: {e}')
-        raise SystemExit(1)
-    finally:
-        if node is not None:
-            node.close()
-            node.destroy_node()
-        rclpy.try_shutdown()
+    runner.run(LearnerNode, args, name='learner', threads=4)
 
 
 if __name__ == '__main__':

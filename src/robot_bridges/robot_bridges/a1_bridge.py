@@ -25,11 +25,11 @@ stale_timeout (0.1 s), kp (80.0: the driver's position gain, used by the torque 
 
 import numpy as np
 from daydreamer.robots import a1, bridge
-from daydreamer_ros import qos
+from daydreamer_ros import qos, runner
 from sensor_msgs.msg import Imu, JointState
 from std_msgs.msg import Float64MultiArray
 
-from .common import BridgeNode, floats, quaternion_wxyz, spin
+from .common import BridgeNode, floats, quaternion_wxyz
 
 
 class A1Bridge(BridgeNode):
@@ -123,7 +123,7 @@ class A1Bridge(BridgeNode):
 
 
 def main(args=None):
-    spin(A1Bridge, args)
+    runner.run(A1Bridge, args, name='a1_bridge')
 
 
 if __name__ == '__main__':

@@ -30,11 +30,11 @@ image_width (64), seed (0).
 
 import numpy as np
 from daydreamer.robots import bridge
-from daydreamer_ros import images, qos
+from daydreamer_ros import images, qos, runner
 from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Float64MultiArray
 
-from .common import BridgeNode, floats, spin
+from .common import BridgeNode, floats
 
 GRIPPER_SETTLE = 0.3   # s the gripper position must stay still to count as settled
 GRIPPER_TIMEOUT = 2.0  # s
@@ -248,7 +248,7 @@ class ArmBridge(BridgeNode):
 
 
 def main(args=None):
-    spin(ArmBridge, args)
+    runner.run(ArmBridge, args, name='arm_bridge')
 
 
 if __name__ == '__main__':

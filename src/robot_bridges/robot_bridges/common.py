@@ -10,13 +10,11 @@ used).
 import time
 
 import numpy as np
-import rclpy
 from daydreamer.robots import bridge
 from daydreamer_interfaces.msg import Action, Step
 from daydreamer_interfaces.srv import ResetEpisode
 from daydreamer_ros import convert, qos
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from std_msgs.msg import String
 from std_srvs.srv import Trigger
@@ -189,18 +187,3 @@ def floats(values):
 def quaternion_wxyz(orientation):
     """(w, x, y, z) of a geometry_msgs/Quaternion (ROS stores x, y, z, w)."""
     return np.array([orientation.w, orientation.x, orientation.y, orientation.z], np.float64)
-
-
-def spin(node_class, args=None):
-    """The standard main: init, spin until Ctrl-C or shutdown, clean up."""
-    rclpy.init(args=args)
-    node = None
-    try:
-        node = node_class()
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        if node is not None:
-            node.destroy_node()
-        rclpy.try_shutdown()

@@ -24,8 +24,9 @@ image_width (64, arm camera), start ('stand' | 'random' | 'mixed', A1), command_
 
 import numpy as np
 from builtin_interfaces.msg import Time
+from daydreamer.config import ConfigError
 from daydreamer.robots import a1, bridge, sphero
-from daydreamer_ros import images, qos
+from daydreamer_ros import images, qos, runner
 from geometry_msgs.msg import Twist
 from nav_msgs.msg import Odometry
 from rclpy.node import Node
@@ -33,7 +34,7 @@ from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import Image, Imu, JointState
 from std_msgs.msg import Float64MultiArray
 
-from .common import THROTTLE, floats, spin
+from .common import THROTTLE, floats
 
 ROBOTS = ('a1', 'ur5', 'xarm', 'sphero')
 
@@ -48,7 +49,7 @@ class SimNode(Node):
             return self.declare_parameter(name, value, ParameterDescriptor(description=text)).value
         self.robot = p('robot', 'a1', 'a1 | ur5 | xarm | sphero')
         if self.robot not in ROBOTS:
-            raise ValueError(f"parameter robot must be one of {', '.join(ROBOTS)}, not {self.robot!r}")
+            raise ConfigError(f"parameter robot must be one of {', '.join(ROBOTS)}, not {self.robot!r}")
         self.rtf = p('real_time_factor', 1.0, 'simulated seconds per wall-clock second')
         self.publish_clock = p('publish_clock', False, 'publish /clock and stamp messages with sim time')
         self.physics_rate = p('physics_rate', 200.0, 'physics timer (Hz)')
@@ -236,7 +237,7 @@ class SimNode(Node):
 
 
 def main(args=None):
-    spin(SimNode, args)
+    runner.run(SimNode, args, name='sim')
 
 
 if __name__ == '__main__':

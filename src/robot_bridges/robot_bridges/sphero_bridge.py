@@ -24,13 +24,14 @@ reset_move_duration (1.0 s), reset_wait (4.0 s), command_interface ('raw_motor')
 turn_radius (0.075 m).
 """
 
+from daydreamer.config import ConfigError
 from daydreamer.robots import bridge, sphero
-from daydreamer_ros import images, qos
+from daydreamer_ros import images, qos, runner
 from geometry_msgs.msg import Twist
 from sensor_msgs.msg import Image
 from std_msgs.msg import Float64MultiArray
 
-from .common import BridgeNode, floats, spin
+from .common import BridgeNode, floats
 
 MOTOR_RATE = 10.0  # Hz: raw_motor is republished while the motors run, and the plan advances
 
@@ -53,7 +54,8 @@ class SpheroBridge(BridgeNode):
                                                    's standing still at the end of a reset'))
         self.interface = self.param('command_interface', 'raw_motor', "'raw_motor', 'cmd_vel' or 'both'")
         if self.interface not in ('raw_motor', 'cmd_vel', 'both'):
-            raise ValueError(f"command_interface must be 'raw_motor', 'cmd_vel' or 'both', not {self.interface!r}")
+            raise ConfigError(f"parameter command_interface must be 'raw_motor', 'cmd_vel' or 'both', "
+                              f"not {self.interface!r}")
         self.full_speed = self.param('full_speed', bridge.SPHERO_FULL_SPEED, 'cmd_vel: m/s at full power')
         self.turn_radius = self.param('turn_radius', bridge.SPHERO_TURN_RADIUS, 'cmd_vel: m of wheel lever')
         self.adapter = bridge.SpheroAdapter(tuple(low), tuple(high), None if list(crop) == [0, 0] else tuple(crop),
@@ -148,7 +150,7 @@ class SpheroBridge(BridgeNode):
 
 
 def main(args=None):
-    spin(SpheroBridge, args)
+    runner.run(SpheroBridge, args, name='sphero_bridge')
 
 
 if __name__ == '__main__':

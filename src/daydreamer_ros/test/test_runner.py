@@ -1,0 +1,43 @@
+"""runner.run, the one main of every node: a bad parameter stops the node with one fatal line; a shutdown
+while spinning ends it cleanly, closing the node (so the actor spools and the learner checkpoints)."""
+
+import pytest
+import rclpy
+from daydreamer.config import ConfigError
+from daydreamer_ros import runner
+from rclpy.node import Node
+
+
+class Stopper(Node):
+    """Shuts ROS down from its first timer tick, as Ctrl-C or `ros2 lifecycle` would from outside."""
+    closed = []
+
+    def __init__(self):
+        super().__init__('stopper')
+        if self.declare_parameter('mode', 'ok').value != 'ok':
+            raise ConfigError(f"parameter mode: {self.get_parameter('mode').value!r} is not 'ok'")
+        self.create_timer(0.01, lambda: rclpy.shutdown())
+
+    def close(self):
+        Stopper.closed.append(self.get_name())
+
+
+@pytest.mark.parametrize('threads', [1, 3])
+def test_shutdown_while_spinning_closes_and_destroys_the_node(threads):
+    Stopper.closed.clear()
+    runner.run(Stopper, args=['stopper'], threads=threads)
+    assert Stopper.closed == ['stopper']
+    assert not rclpy.ok()
+
+
+def test_a_bad_parameter_stops_the_node_with_one_fatal_line():
+    import ros2_double
+    if ros2_double.fixtures.REAL_ROS:
+        pytest.skip('reads the log records the test double keeps')
+    ros2_double.LOGS.clear()
+    with pytest.raises(SystemExit) as stop:
+        runner.run(Stopper, args=['stopper', '--ros-args', '-p', 'mode:=broken'], name='stopper')
+    assert stop.value.code == 1
+    fatal = ros2_double.logs(severity=50)
+    assert [r['message'] for r in fatal] == ["cannot start: parameter mode: 'broken' is not 'ok'"]
+    assert not rclpy.ok()
