@@ -28,6 +28,7 @@ def train_and_evaluate(logdir, **overrides):
 @pytest.mark.slow
 def test_learns_point_mass_from_scratch(tmp_path):
     config = load_config(['point'])
+    loops.setup(config)  # seeds the initial weights: the untrained level must not depend on the tests run before
     untrained = loops.Session(config, tmp_path / 'untrained')
     before = sum(loops.evaluate_policy(config, untrained.agent, EPISODES)) / EPISODES
     after = train_and_evaluate(tmp_path / 'run')
