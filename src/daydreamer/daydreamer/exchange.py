@@ -5,7 +5,7 @@ and learner nodes (and any other transport) are built from.
 - `Spool`: a bounded on-disk FIFO of experience batches for when no learner listens (plain .npz files).
 - `Sequences`: per-actor batch counters, so a receiver detects gaps, duplicates and restarts.
 - `ActorCore`: the policy at the control rate, with weight swaps that never stall acting.
-- `LearnerCore`: replay + a training thread holding the train ratio against the rows received.
+(The learner half, replay plus a training thread, is `loops.Learner`, shared with `daydreamer train`.)
 """
 
 import hashlib
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import envs, loops
+from . import envs
 
 log = logging.getLogger(__name__)
 
@@ -299,126 +299,3 @@ class ActorCore:
             self._closed = True
             self._wake.notify_all()
         self._thread.join(timeout=5.0)
-
-
-# ------------------------------------------------------------------------------------------------ learner
-
-
-class LearnerCore:
-    """Replay, agent and counters of a logdir (loops.Session) plus a training thread.
-
-    `add_rows` may be called from any thread; the training thread performs the updates that
-    loops.due_updates asks for given the rows received so far, and sleeps otherwise. `paused` stops
-    training but not storing. `export()` returns the acting weights versioned by the update count, which
-    continues across restarts because the counters are restored from the newest checkpoint.
-    """
-
-    def __init__(self, config, logdir, device='cpu', env=None):
-        self.config = config
-        self.session = loops.Session(config, logdir, device, env)
-        self.agent, self.replay, self.counters = self.session.agent, self.session.replay, self.session.counters
-        self.paused = False
-        self.failure = None
-        self._lock = threading.Lock()  # guards the agent's parameters and the metrics
-        self._wake = threading.Condition()
-        self._stop = threading.Event()
-        self._metrics, self._means = {}, {}
-        self._last_save = time.monotonic()
-        self._thread = None
-
-    @property
-    def obs_space(self):
-        return self.agent.obs_space
-
-    def start(self):
-        self._thread = threading.Thread(target=self._train, name='learner', daemon=True)
-        self._thread.start()
-        return self
-
-    def add_rows(self, rows, worker=0):
-        """Stores rows (dicts as replay takes them) of one sender; returns how many were added."""
-        for row in rows:
-            self.replay.add(row, worker=worker)
-        with self._wake:
-            self.counters['step'] += len(rows)
-            self._wake.notify_all()
-        return len(rows)
-
-    def due(self):
-        return loops.due_updates(self.counters['step'], self.config)
-
-    def set_paused(self, paused):
-        was, self.paused = self.paused, bool(paused)
-        with self._wake:
-            self._wake.notify_all()
-        return was
-
-    def _train(self):
-        try:
-            while not self._stop.is_set():
-                with self._wake:
-                    if self.paused or self.counters['updates'] >= self.due() or not self.replay.ready():
-                        self._wake.wait(0.1)
-                        continue
-                batch = self.replay.sample(self.config.batch_size)
-                with self._lock:
-                    metrics = self.agent.train(batch)
-                    self.counters['updates'] += 1
-                    for k, v in metrics.items():
-                        self._metrics.setdefault(k, []).append(v)
-                if time.monotonic() - self._last_save > self.config.run.save_every:
-                    self.save()
-        except Exception as e:
-            self.failure = e
-            log.exception('learner training thread failed')
-
-    def save(self):
-        """Writes a checkpoint now (waits for the update in progress); returns its path."""
-        with self._lock:
-            self.replay.flush()
-            path = self.session.save()
-            self._last_save = time.monotonic()
-        return path
-
-    def export(self):
-        """(version, safetensors bytes, sha256) of the current acting weights."""
-        with self._lock:
-            state = {k: v.detach().cpu().clone() for k, v in self.agent.policy_state().items()}
-            version = int(self.counters['updates'])
-        data, digest = encode_weights(state)
-        return version, data, digest
-
-    def metrics(self):
-        """Means of the training metrics since the last call (the previous means while no update happened),
-        plus counters and replay stats."""
-        with self._lock:
-            if self._metrics:
-                self._means = {k: float(np.mean(v)) for k, v in self._metrics.items()}
-                self._metrics.clear()
-            means = dict(self._means)
-        return {**means, **{k: int(v) for k, v in self.counters.items()}, **self.replay.stats}
-
-    def report_image(self, samples=4, frames=8):
-        """One rgb8 image of open-loop predictions next to reality (per image key: truth, prediction and
-        error stacked, time across, samples down), or None for a task without images or an empty replay."""
-        if not self.agent.wm.decoder.cnn_keys or not self.replay.ready():
-            return None
-        batch = self.replay.sample(min(samples, self.config.batch_size))
-        with self._lock:
-            videos = self.agent.report(batch, samples=samples)
-        from .logger import tile_video
-        tiles = []
-        for video in videos.values():  # (B, T, 3H, W, C)
-            step = max(1, video.shape[1] // frames)
-            video = video[:, ::step][:, :frames]
-            tiles.append(np.repeat(video, 3, -1) if video.shape[-1] == 1 else video[..., :3])
-        return tile_video(np.concatenate(tiles, 2)) if tiles else None
-
-    def close(self, save=True):
-        self._stop.set()
-        with self._wake:
-            self._wake.notify_all()
-        if self._thread is not None:
-            self._thread.join()
-        if save:
-            self.save()

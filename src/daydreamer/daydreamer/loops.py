@@ -252,129 +252,239 @@ class Session:
         return self.checkpoints.save(self.agent, self.counters)
 
 
+class Learner:
+    """The learner half of every loop: a Session (agent, replay, counters of a logdir) and a training thread.
+
+    `add_rows` may be called from any thread; the training thread performs the updates `due_updates` asks
+    for given the rows received so far (`counters['step']`), and sleeps otherwise, so acting never waits for
+    training. `paused` stops training but not storing. Hooks for the loops around it: `on_update()` runs under
+    `lock` after every update (`train` refreshes its acting copy there), `request_report()` has the thread
+    render open-loop videos after its next update (`take_reports()`), and `wait_until_caught_up()` lets a
+    simulation wait for a lagging learner. `export()` gives the acting weights versioned by the update count,
+    which continues across restarts because the counters come back from the newest checkpoint.
+    """
+
+    def __init__(self, config, logdir, device='cpu', env=None):
+        self.config = config
+        self.session = Session(config, logdir, device, env)
+        self.agent, self.replay, self.counters = self.session.agent, self.session.replay, self.session.counters
+        self.paused = False
+        self.failure = None
+        self.on_update = None
+        self.lock = threading.Lock()  # guards the agent's parameters, the metrics and the reports
+        self._wake = threading.Condition()
+        self._stop = threading.Event()
+        self._metrics, self._means, self._reports = {}, {}, {}
+        self._want_report = threading.Event()
+        self._last_save = time.monotonic()
+        self._thread = None
+
+    @property
+    def obs_space(self):
+        return self.agent.obs_space
+
+    def start(self):
+        self._thread = threading.Thread(target=self._train, name='learner', daemon=True)
+        self._thread.start()
+        return self
+
+    def add_rows(self, rows, worker=0):
+        """Stores rows (dicts as replay takes them) of one sender; returns how many were added."""
+        for row in rows:
+            self.replay.add(row, worker=worker)
+        with self._wake:
+            self.counters['step'] += len(rows)
+            self._wake.notify_all()
+        return len(rows)
+
+    def due(self):
+        return due_updates(self.counters['step'], self.config)
+
+    def set_paused(self, paused):
+        was, self.paused = self.paused, bool(paused)
+        with self._wake:
+            self._wake.notify_all()
+        return was
+
+    def wait_until_caught_up(self, lag=1):
+        """Blocks while the learner is more than `lag` updates behind (and can train); False if it failed."""
+        with self._wake:
+            while (not self._stop.is_set() and self.failure is None and not self.paused and self.replay.ready()
+                   and self.counters['updates'] < self.due() - lag):
+                self._wake.wait(0.1)
+        return self.failure is None
+
+    def _train(self):
+        try:
+            while not self._stop.is_set():
+                with self._wake:
+                    if self.paused or self.counters['updates'] >= self.due() or not self.replay.ready():
+                        self._wake.wait(0.1)
+                        continue
+                batch = self.replay.sample(self.config.batch_size)
+                with self.lock:
+                    metrics = self.agent.train(batch)
+                    self.counters['updates'] += 1
+                    for k, v in metrics.items():
+                        self._metrics.setdefault(k, []).append(v)
+                    if self.on_update is not None:
+                        self.on_update()
+                with self._wake:
+                    self._wake.notify_all()
+                if self._want_report.is_set():
+                    self._want_report.clear()
+                    reports = self.agent.report(self.replay.sample(self.config.batch_size))
+                    with self.lock:
+                        self._reports.update(reports)
+                if time.monotonic() - self._last_save > self.config.run.save_every:
+                    self.save()
+        except Exception as e:
+            self.failure = e
+            log.exception('learner training thread failed')
+            with self._wake:
+                self._wake.notify_all()
+
+    def save(self):
+        """Writes a checkpoint now (waits for the update in progress); returns its path."""
+        with self.lock:
+            self.replay.flush()
+            path = self.session.save()
+            self._last_save = time.monotonic()
+        return path
+
+    def export(self):
+        """(version, safetensors bytes, sha256) of the current acting weights."""
+        from .exchange import encode_weights
+        with self.lock:
+            state = {k: v.detach().cpu().clone() for k, v in self.agent.policy_state().items()}
+            version = int(self.counters['updates'])
+        data, digest = encode_weights(state)
+        return version, data, digest
+
+    def metrics(self):
+        """Means of the training metrics since the last call (the previous means while no update happened),
+        plus counters and replay stats."""
+        with self.lock:
+            if self._metrics:
+                self._means = {k: float(np.mean(v)) for k, v in self._metrics.items()}
+                self._metrics.clear()
+            means = dict(self._means)
+        return {**means, **{k: int(v) for k, v in self.counters.items()}, **self.replay.stats}
+
+    def latest(self, keys):
+        """The newest value of each training metric in `keys` that has one since the last `metrics()`."""
+        with self.lock:
+            return {k: self._metrics[k][-1] for k in keys if self._metrics.get(k)}
+
+    def request_report(self):
+        self._want_report.set()
+
+    def take_reports(self):
+        """Open-loop videos rendered since the last call ({name: (B, T, H, W, C) uint8})."""
+        with self.lock:
+            reports, self._reports = self._reports, {}
+        return reports
+
+    def report_image(self, samples=4, frames=8):
+        """One rgb8 image of open-loop predictions next to reality (per image key: truth, prediction and
+        error stacked, time across, samples down), or None for a task without images or an empty replay."""
+        if not self.agent.wm.decoder.cnn_keys or not self.replay.ready():
+            return None
+        batch = self.replay.sample(min(samples, self.config.batch_size))
+        with self.lock:
+            videos = self.agent.report(batch, samples=samples)
+        from .logger import tile_video
+        tiles = []
+        for video in videos.values():  # (B, T, 3H, W, C)
+            step = max(1, video.shape[1] // frames)
+            video = video[:, ::step][:, :frames]
+            tiles.append(np.repeat(video, 3, -1) if video.shape[-1] == 1 else video[..., :3])
+        return tile_video(np.concatenate(tiles, 2)) if tiles else None
+
+    def close(self, save=True):
+        self._stop.set()
+        with self._wake:
+            self._wake.notify_all()
+        if self._thread is not None:
+            self._thread.join()
+        if save:
+            self.save()
+
+
 def train(config, logdir):
     device = setup(config)
     env_fns = [lambda i=i: make_env(config, i) for i in range(config.env.amount)]
     driver = Driver(env_fns, config.env.restart)
-    session = Session(config, logdir, device, driver.envs[0])
-    config.save(session.logdir / 'config.yaml')
-    agent, replay, counters = session.agent, session.replay, session.counters
+    learner = Learner(config, logdir, device, driver.envs[0])
+    config.save(learner.session.logdir / 'config.yaml')
+    agent, replay, counters = learner.agent, learner.replay, learner.counters
     actor = make_agent(config, driver.envs[0], device)
     actor.load_policy_state(agent.policy_state())
+    # The acting copy follows every update (under the learner's lock): a copy costs far less than an update.
+    learner.on_update = lambda: actor.load_policy_state(agent.policy_state())
     logger = Logger(logdir, print_every=config.run.log_seconds)
-    print(f"{'Resuming' if session.resumed else 'Starting'} {config.task} in {logdir}: step {counters['step']:,}, "
-          f"{counters['updates']:,} updates, {len(replay):,} replay rows", flush=True)
+    print(f"{'Resuming' if learner.session.resumed else 'Starting'} {config.task} in {logdir}: step "
+          f"{counters['step']:,}, {counters['updates']:,} updates, {len(replay):,} replay rows", flush=True)
     run = config.run
     lockstep = run.lockstep and not driver.realtime
-    lock, wake = threading.Lock(), threading.Condition()
-    stop, failure, want_video = threading.Event(), [], threading.Event()
-    train_metrics, videos = {}, {}
-
-    def learner():
-        last_save = time.monotonic()
-        try:
-            while not stop.is_set():
-                with wake:
-                    if counters['updates'] >= due_updates(counters['step'], config) or not replay.ready():
-                        wake.wait(0.1)
-                        continue
-                metrics = agent.train(replay.sample(config.batch_size))
-                with lock:  # the acting copy follows every update: a copy costs far less than an update
-                    counters['updates'] += 1
-                    for k, v in metrics.items():
-                        train_metrics.setdefault(k, []).append(v)
-                    actor.load_policy_state(agent.policy_state())
-                with wake:
-                    wake.notify_all()
-                if want_video.is_set():
-                    want_video.clear()
-                    report = agent.report(replay.sample(config.batch_size))
-                    with lock:
-                        videos.update(report)
-                if time.monotonic() - last_save > run.save_every:
-                    session.save()
-                    last_save = time.monotonic()
-        except Exception as e:
-            failure.append(e)
-            stop.set()
-            log.exception('learner failed')
 
     def policy(obs, state, mode):
-        with lock:
+        with learner.lock:
             return actor.policy(obs, state, mode)
 
-    thread = threading.Thread(target=learner, name='learner', daemon=True)
-    thread.start()
+    learner.start()
     episode_stats, last_log, last_eval = [], counters['step'], counters['step']
     try:
-        while counters['step'] < run.steps and not stop.is_set():
-            mode = 'random' if counters['step'] < run.train_fill and not session.resumed else 'explore'
+        while counters['step'] < run.steps and learner.failure is None:
+            mode = 'random' if counters['step'] < run.train_fill and not learner.session.resumed else 'explore'
             rows, episodes = driver.step(policy, mode)
             for i, row in enumerate(rows):
                 if row is not None:
-                    replay.add(row, worker=i)
-            with wake:
-                counters['step'] += sum(row is not None for row in rows)
-                counters['episodes'] += len(episodes)
-                wake.notify_all()
+                    learner.add_rows([row], worker=i)
+            counters['episodes'] += len(episodes)
             episode_stats += episodes
             if lockstep:  # a simulation waits while the learner lags by more than one update
-                with wake:
-                    while (not stop.is_set() and replay.ready()
-                           and counters['updates'] < due_updates(counters['step'], config) - 1):
-                        wake.wait(0.1)
+                learner.wait_until_caught_up(lag=1)
             if counters['step'] - last_log >= run.log_every:
                 last_log = counters['step']
-                _log_train(logger, counters, episode_stats, train_metrics, videos, lock, replay, driver)
-                want_video.set()
+                _log_train(logger, counters, episode_stats, learner, driver)
+                learner.request_report()
                 episode_stats = []
             # A robot cannot be opened twice: evaluate on a second env only in simulation.
             if run.eval_every and not driver.realtime and counters['step'] - last_eval >= run.eval_every:
                 last_eval = counters['step']
-                with lock:
+                with learner.lock:
                     returns = evaluate_policy(config, actor, run.eval_eps)
                 logger.add({'eval_return': np.mean(returns)})
                 logger.write(counters['step'])
             ret = episode_stats[-1]['return'] if episode_stats else None
             logger.progress(counters['step'], updates=counters['updates'],
                             **({'return': ret} if ret is not None else {}),
-                            **_latest(train_metrics, lock, ('model_loss', 'actor_loss', 'critic_loss')))
+                            **learner.latest(('model_loss', 'actor_loss', 'critic_loss')))
     except KeyboardInterrupt:
         print('\nstopping: writing a checkpoint and the open replay chunks', flush=True)
     finally:
-        stop.set()
-        with wake:
-            wake.notify_all()
-        thread.join()
-        replay.flush()
-        session.save()
+        learner.close(save=True)
         logger.write(counters['step'])
         logger.close()
         driver.close()
-    if failure:
-        raise failure[0]
+    if learner.failure is not None:
+        raise learner.failure
     return counters
 
 
-def _latest(metrics, lock, keys):
-    with lock:
-        return {k: metrics[k][-1] for k in keys if metrics.get(k)}
-
-
-def _log_train(logger, counters, episodes, train_metrics, videos, lock, replay, driver):
-    with lock:
-        means = {k: float(np.mean(v)) for k, v in train_metrics.items()}
-        train_metrics.clear()
-        for name, video in videos.items():
-            logger.video(name, video)
-        videos.clear()
-    logger.add(means, prefix='train')
+def _log_train(logger, counters, episodes, learner, driver):
+    for name, video in learner.take_reports().items():
+        logger.video(name, video)
+    metrics = learner.metrics()
+    logger.add({k: v for k, v in metrics.items() if k not in counters and k not in learner.replay.stats},
+               prefix='train')
     if episodes:
         logger.add({'return': np.mean([e['return'] for e in episodes]),
                     'length': np.mean([e['length'] for e in episodes])}, prefix='episode')
         logger.add({k: np.mean([e[k] for e in episodes]) for k in episodes[0] if k.startswith('log_')},
                    prefix='episode')
-    logger.add({**replay.stats, 'updates': counters['updates'], 'episodes': counters['episodes'],
+    logger.add({**learner.replay.stats, 'updates': counters['updates'], 'episodes': counters['episodes'],
                 'bad_observations': driver.bad_obs})
     logger.write(counters['step'])
 

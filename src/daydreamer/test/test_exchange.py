@@ -1,4 +1,4 @@
-"""Weights blobs, the experience spool, sequence checks, ActorCore and LearnerCore (all without ROS)."""
+"""Weights blobs, the experience spool, sequence checks, ActorCore and loops.Learner (all without ROS)."""
 
 import threading
 import time
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from daydreamer import exchange
+from daydreamer import exchange, loops
 from daydreamer.config import load_config
 from daydreamer.envs import make
 
@@ -242,7 +242,7 @@ def test_actor_modes_and_discrete_actions():
 
 def test_learner_trains_at_the_ratio_exports_and_resumes(tmp_path):
     config = tiny()
-    core = exchange.LearnerCore(config, tmp_path).start()
+    core = loops.Learner(config, tmp_path).start()
     try:
         version, data, digest = core.export()
         assert version == 0 and exchange.decode_weights(data, digest)
@@ -275,7 +275,7 @@ def test_learner_trains_at_the_ratio_exports_and_resumes(tmp_path):
     finally:
         core.close(save=True)
     assert core.failure is None
-    again = exchange.LearnerCore(config, tmp_path)
+    again = loops.Learner(config, tmp_path)
     try:
         assert again.counters['updates'] == updates and again.counters['step'] == 90
         assert again.export()[0] == updates and len(again.replay) == 90
@@ -285,7 +285,7 @@ def test_learner_trains_at_the_ratio_exports_and_resumes(tmp_path):
 
 def test_learner_report_image(tmp_path):
     config = tiny('sphero')
-    core = exchange.LearnerCore(config, tmp_path)
+    core = loops.Learner(config, tmp_path)
     try:
         assert core.report_image() is None  # nothing to show yet
         core.add_rows(rows('sphero', 20))

@@ -50,8 +50,7 @@ class LearnerNode(Node):
         device = loops.setup(config)
         obs_space, act_space = exchange.spaces(config, p['task'])
         logdir = Path(p['logdir']).expanduser()
-        self.core = exchange.LearnerCore(config, logdir, device, SimpleNamespace(obs_space=obs_space,
-                                                                                 act_space=act_space))
+        self.core = loops.Learner(config, logdir, device, SimpleNamespace(obs_space=obs_space, act_space=act_space))
         config.save(logdir / 'config.yaml')
         self.config_yaml = (logdir / 'config.yaml').read_text()
         self.obs_space, self.act_space = obs_space, act_space
