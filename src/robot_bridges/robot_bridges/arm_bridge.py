@@ -92,36 +92,31 @@ class ArmBridge(BridgeNode):
         self.fresh.mark('joint_states', self.now())
 
     def on_rgb(self, msg):
-        topic = 'camera/image_raw'
-        try:
-            rgb = images.to_array(msg, 'rgb8')
-        except ValueError as e:
-            self.problem(f'{topic} encoding', f"{topic} dropped: expected an rgb8 or bgr8 image, got "
-                                              f"'{msg.encoding}' ({e})")
-            return
-        try:
-            self.rgb = bridge.check_image(rgb, self.adapter.size + (3,), topic)
-        except bridge.BadDriverData as e:
-            self.problem(f'{topic} size', f'{topic} dropped: {e}')
-            return
-        self.fresh.mark(topic, self.now())
+        rgb = self._camera(msg, 'camera/image_raw', 'rgb8', 3, 'an rgb8 or bgr8 image')
+        if rgb is not None:
+            self.rgb = rgb
 
     def on_depth(self, msg):
-        topic = 'camera/depth/image_raw'
+        depth = self._camera(msg, 'camera/depth/image_raw', 'passthrough', 1, 'a 32FC1 image (metres)')
+        if depth is not None:
+            self.depth = depth
+
+    def _camera(self, msg, topic, encoding, channels, expected):
+        """The frame as an array of the configured size, or None (reported once per kind) when it is not one."""
         try:
-            depth = images.to_array(msg, 'passthrough')
-            if depth.dtype != np.float32 or depth.shape[-1] != 1:
-                raise ValueError('not one float32 channel')
+            image = images.to_array(msg, encoding)
+            if encoding == 'passthrough' and (image.dtype != np.float32 or image.shape[-1] != channels):
+                raise ValueError(f'not {channels} float32 channel(s)')
         except ValueError as e:
-            self.problem(f'{topic} encoding', f"{topic} dropped: expected a 32FC1 image (metres), got "
-                                              f"'{msg.encoding}' ({e})")
-            return
+            self.problem(f'{topic} encoding', f"{topic} dropped: expected {expected}, got '{msg.encoding}' ({e})")
+            return None
         try:
-            self.depth = bridge.check_image(depth, self.adapter.size + (1,), topic)
+            image = bridge.check_image(image, self.adapter.size + (channels,), topic)
         except bridge.BadDriverData as e:
             self.problem(f'{topic} size', f'{topic} dropped: {e}')
-            return
+            return None
         self.fresh.mark(topic, self.now())
+        return image
 
     # --- actions and moves ---
 
