@@ -8,6 +8,7 @@ extras = {
     'sim': ['mujoco==3.17.0'],  # dm_control 1.0.50 breaks on mujoco 4
     'dmc': ['mujoco==3.17.0', 'dm_control==1.0.50'],
     'bench': ['matplotlib>=3.5'],
+    'onnx': ['onnx>=1.14', 'onnxruntime>=1.17'],  # the actor's fast CPU policy step (policy_runtime auto/onnx)
     'test': [
         'pytest>=7',
         'flake8>=5,<6; python_version < "3.12"',  # ament_flake8 breaks on flake8 >= 6
@@ -36,7 +37,7 @@ setup(
         'safetensors>=0.4',
         'tensorboard>=2.14',
     ],
-    # Extras: sim (MuJoCo twins of the robots), dmc (DeepMind Control), bench (learning-curve plots),
+    # Extras: sim (MuJoCo twins of the robots), dmc (DeepMind Control), bench (learning-curve plots), onnx,
     # test (also read by colcon, which runs pytest: setuptools >= 72 ignores `tests_require`, and colcon
     # then silently runs unittest instead). `all` is what scripts/setup installs.
     extras_require=extras,

@@ -337,7 +337,7 @@ class Agent(nn.Module):
     # -- data ------------------------------------------------------------------------------------
 
     def _tensor(self, key, value):
-        value = torch.as_tensor(np.asarray(value), device=self.device)
+        value = torch.as_tensor(np.ascontiguousarray(value), device=self.device)  # flipped images have negative strides
         if value.dtype == torch.uint8 and key in self.obs_space and len(self.obs_space[key].shape) == 3:
             return value.float() / 255.0 + self.config.decoder.image_offset
         return value.float()

@@ -73,25 +73,27 @@ def _percentiles(times):
 
 def bench_actor(config, seconds=5.0, warmup=50):
     """One policy step (encode, RSSM step, sample action) at batch 1 on one CPU thread, pinned to one core
-    as a real-time actor would be."""
-    from daydreamer import loops
+    as a real-time actor would be, with the runtime the actor uses (`policy_runtime`)."""
+    from daydreamer import loops, runtime
     undo = _pin_to_one_core()
     env = _env(config)
     agent = loops.make_agent(config, env, 'cpu')
+    policy = runtime.make_policy(agent, config.policy_runtime, seed=config.seed)
     obs = env.step({'action': env.act_space['action'].sample(), 'reset': True})
     batch = {k: np.asarray(v)[None] for k, v in obs.items() if not k.startswith('log_')}
-    action, state = agent.policy(batch)
+    action, state = policy.policy(batch)
     batch['is_first'][:] = False
     times, begin = [], time.perf_counter()
     for i in range(warmup + 100000):
         start = time.perf_counter()
-        action, state = agent.policy(batch, state)
+        action, state = policy.policy(batch, state)
         if i >= warmup:
             times.append(time.perf_counter() - start)
             if start - begin > seconds and len(times) >= 200:
                 break
     undo()
     return {'task': config.task, **_percentiles(times), 'threads': 1, 'batch': 1,
+            'runtime': runtime.runtime_name(policy),
             'params': sum(p.numel() for k, p in agent.policy_state().items())}
 
 

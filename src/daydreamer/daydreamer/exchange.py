@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from . import envs
+from .runtime import make_policy, runtime_name
 
 log = logging.getLogger(__name__)
 
@@ -222,8 +223,9 @@ class ActorCore:
         self.load_errors = 0
         self._agents = [Agent(obs_space, act_space, config, device) for _ in range(2)]
         self._agent = self._agents[0]
+        self._policy = self._agent  # what acts: the agent or its ONNX export (config.policy_runtime)
         self._state = None
-        self._rng = np.random.default_rng(seed)
+        self._rng, self._seed = np.random.default_rng(seed), seed
         self._act_lock = threading.Lock()  # held while acting and while swapping agents
         self._pending = None  # newest (data, sha256, version, on_done) not yet loaded
         self._wake = threading.Condition()
@@ -231,6 +233,11 @@ class ActorCore:
         self._closed = False
         self._thread = threading.Thread(target=self._loader, name='weights-loader', daemon=True)
         self._thread.start()
+
+    @property
+    def runtime(self):
+        """'onnx' or 'torch': what runs the policy step now."""
+        return runtime_name(self._policy)
 
     def set_mode(self, mode):
         if mode not in MODES:
@@ -249,7 +256,7 @@ class ActorCore:
             if self.version == 0:
                 return self.space.sample(self._rng)
             batch = {k: np.asarray(v)[None] for k, v in obs.items() if k in self.obs_space}
-            action, self._state = self._agent.policy(batch, self._state, self.mode)
+            action, self._state = self._policy.policy(batch, self._state, self.mode)
             return action[0]
 
     def load_weights(self, data, sha256, version, on_done=None):
@@ -283,8 +290,12 @@ class ActorCore:
             try:
                 standby = self._agents[1] if self._agent is self._agents[0] else self._agents[0]
                 standby.load_policy_state(decode_weights(data, sha256, standby.device))
+                seed = None if self._seed is None else self._seed + version
+                policy = make_policy(standby, self.config.policy_runtime, seed=seed)
                 with self._act_lock:  # a pointer swap: acting waits at most for this, never for the load
-                    self._agent, self.version = standby, version
+                    if runtime_name(policy) != runtime_name(self._policy):
+                        self._state = None  # the two runtimes keep their recurrent state in different types
+                    self._agent, self._policy, self.version = standby, policy, version
             except Exception as e:
                 self.load_errors += 1
                 error = e

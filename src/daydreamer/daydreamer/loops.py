@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import checkpoint, envs
+from . import checkpoint, envs, runtime
 from .agent import Agent
 from .envs import from_config as make_env  # noqa: F401  (part of this module's API)
 from .logger import Logger
@@ -525,14 +525,16 @@ def act(config, logdir):
     logger = Logger(logdir / 'actor', print_every=config.run.log_seconds)
     print(f"Acting on {config.task} in {logdir}: step {counters['step']:,}", flush=True)
     last_sync, last_log, episodes = -np.inf, counters['step'], []
+    policy = agent
     try:
         while counters['step'] < config.run.steps:
             if time.monotonic() - last_sync > min(config.run.sync_every, 1.0):
                 last_sync = time.monotonic()
                 if weights.poll(agent, device):
-                    log.info('acting with weights version %d', weights.loaded)
+                    policy = runtime.make_policy(agent, config.policy_runtime, seed=config.seed + weights.loaded)
+                    log.info('acting with weights version %d (%s)', weights.loaded, type(policy).__name__)
                 write_json(logdir / 'actor.json', counters)
-            rows, done = driver.step(agent.policy, 'explore' if weights.loaded is not None else 'random')
+            rows, done = driver.step(policy.policy, 'explore' if weights.loaded is not None else 'random')
             for i, row in enumerate(rows):
                 if row is not None:
                     replay.add(row, worker=i)

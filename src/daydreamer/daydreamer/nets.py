@@ -180,9 +180,11 @@ class OneHot:
     def mode(self):
         return self._straight_through(self.logits.argmax(-1))
 
-    def sample(self):
-        # Gumbel-max: the same distribution as torch.multinomial, several times cheaper per call.
-        uniform = torch.rand_like(self.logits).clamp_(1e-20, 1.0)
+    def sample(self, uniform=None):
+        """Gumbel-max: the same distribution as torch.multinomial, several times cheaper per call. `uniform`
+        (same shape as the logits, in (0, 1)) supplies the noise; exp(-1) everywhere gives the mode."""
+        if uniform is None:
+            uniform = torch.rand_like(self.logits).clamp_(1e-20, 1.0)
         return self._straight_through((self.logits - torch.log(-torch.log(uniform))).argmax(-1))
 
     def log_prob(self, onehot):
@@ -204,8 +206,9 @@ class Normal:
         self.loc, self.std = mean.float(), std.float()
         self.mode = self.loc
 
-    def sample(self):
-        return self.loc + self.std * torch.randn_like(self.loc)
+    def sample(self, eps=None):
+        """`eps` (standard normal, same shape) supplies the noise; zeros give the mode."""
+        return self.loc + self.std * (torch.randn_like(self.loc) if eps is None else eps)
 
     def log_prob(self, x):
         return (-0.5 * ((x - self.loc) / self.std).pow(2) - torch.log(self.std)
@@ -226,8 +229,8 @@ class TanhNormal(Normal):
         super().__init__(mean, std)
         self.mode = torch.tanh(self.loc)
 
-    def sample(self):
-        return torch.tanh(super().sample())
+    def sample(self, eps=None):
+        return torch.tanh(super().sample(eps))
 
     def log_prob(self, y):
         y = y.clamp(-0.999999, 0.999999)

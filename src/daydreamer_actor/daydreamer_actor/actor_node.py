@@ -214,7 +214,7 @@ class ActorNode(Node):
     def _weights_done(self, version, error):
         if error is None:
             self.counts['weights_loaded'] += 1
-            self.get_logger().info(f'acting with policy weights v{version}')
+            self.get_logger().info(f'acting with policy weights v{version} ({self.core.runtime} runtime)')
         else:
             self.counts['weights_rejected'] += 1
             self.get_logger().warning(f'rejected policy weights v{version} ({error}); keeping '
