@@ -81,6 +81,7 @@ class OnnxPolicy:
             raise ValueError(f'policy_runtime onnx runs on the CPU; the agent is on {agent.device}')
         rssm = agent.wm.rssm
         self.keys = list(agent.enc_keys)
+        self.dtypes = {k: agent.obs_space[k].dtype for k in self.keys}  # the graph's input types
         self.discrete, self.act_dim, self.act_space = agent.discrete, agent.act_dim, agent.act_space
         self.expl_noise, self.eval_noise = agent.config.expl_noise, agent.config.eval_noise
         self.stoch_shape = (rssm.stoch, rssm.classes) if rssm.discrete else (rssm.stoch,)
@@ -130,7 +131,7 @@ class OnnxPolicy:
     def run(self, obs, state, noise):
         """One raw step of the graph: numpy in, (deter, stoch, raw action) out."""
         deter, stoch, prev_action = state
-        feed = {k: np.asarray(obs[k]) for k in self.keys}
+        feed = {k: np.asarray(obs[k], self.dtypes[k]) for k in self.keys}  # e.g. float64 vectors, as eager takes
         feed.update(deter=deter, stoch=stoch, prev_action=prev_action,
                     is_first=np.asarray(obs['is_first'], np.float32), latent_noise=noise[0], action_noise=noise[1])
         return self.session.run(None, feed)
