@@ -85,11 +85,10 @@ class OnnxPolicy:
         self.discrete, self.act_dim, self.act_space = agent.discrete, agent.act_dim, agent.act_space
         self.expl_noise, self.eval_noise = agent.config.expl_noise, agent.config.eval_noise
         self.stoch_shape = (rssm.stoch, rssm.classes) if rssm.discrete else (rssm.stoch,)
-        self.latent_gumbel, self.deter = rssm.discrete, rssm.deter
-        self.action_gumbel = agent.discrete
-        self._initial = {k: v.detach().numpy() for k, v in rssm.initial(1).items() if k in ('deter', 'stoch')}
+        self.latent_gumbel, self.action_gumbel = rssm.discrete, agent.discrete
         self._rng = np.random.default_rng(seed)
         graph = PolicyGraph(agent).eval()
+        self._initial = graph.init_deter.numpy()[None], graph.init_stoch.numpy()[None]
         example = self._example(agent)
         buffer = io.BytesIO()
         names = self.keys + ['deter', 'stoch', 'prev_action', 'is_first', 'latent_noise', 'action_noise']
@@ -112,8 +111,8 @@ class OnnxPolicy:
         return tuple(obs[k] for k in self.keys) + tuple(torch.as_tensor(v) for v in extra)
 
     def initial_state(self, batch):
-        return (np.repeat(self._initial['deter'], batch, 0), np.repeat(self._initial['stoch'], batch, 0),
-                np.zeros((batch, self.act_dim), np.float32))
+        deter, stoch = (np.repeat(x, batch, 0) for x in self._initial)
+        return deter, stoch, np.zeros((batch, self.act_dim), np.float32)
 
     def neutral_noise(self, batch):
         """Noise inputs that make the graph take the modes."""
