@@ -293,8 +293,6 @@ class ActorCore:
                 seed = None if self._seed is None else self._seed + version
                 policy = make_policy(standby, self.config.policy_runtime, seed=seed)
                 with self._act_lock:  # a pointer swap: acting waits at most for this, never for the load
-                    if runtime_name(policy) != runtime_name(self._policy):
-                        self._state = None  # the two runtimes keep their recurrent state in different types
                     self._agent, self._policy, self.version = standby, policy, version
             except Exception as e:
                 self.load_errors += 1
