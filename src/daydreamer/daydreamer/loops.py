@@ -532,7 +532,8 @@ def act(config, logdir):
                 last_sync = time.monotonic()
                 if weights.poll(agent, device):
                     policy = runtime.make_policy(agent, config.policy_runtime, seed=config.seed + weights.loaded)
-                    log.info('acting with weights v%d (%s runtime)', weights.loaded, runtime.runtime_name(policy))
+                    log.info('acting with weights version %d (%s runtime)', weights.loaded,
+                             runtime.runtime_name(policy))
                 write_json(logdir / 'actor.json', counters)
             rows, done = driver.step(policy.policy, 'explore' if weights.loaded is not None else 'random')
             for i, row in enumerate(rows):
