@@ -82,6 +82,30 @@ class Moments(nn.Module):
         return (x - mean.float()) / std.float()
 
 
+class ReturnScale(nn.Module):
+    """DreamerV3's return normalisation (reference §10): advantages are divided by
+    max(limit, EMA(P_hi(R) - P_lo(R))), so large returns are scaled down but small ones are not scaled up
+    (which `mean_std` does, amplifying noise when the returns barely differ). 'off' gives a scale of 1."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        if cfg.impl not in ('perc', 'off'):
+            raise ValueError(f"retnorm.impl must be 'perc' or 'off', got {cfg.impl!r}")
+        self.impl, self.decay, self.limit = cfg.impl, cfg.decay, cfg.limit
+        self.register_buffer('quantiles', torch.tensor([cfg.perclo, cfg.perchi]) / 100, persistent=False)
+        self.register_buffer('low', torch.zeros(()))
+        self.register_buffer('high', torch.zeros(()))
+
+    def forward(self, ret):
+        if self.impl == 'off':
+            return torch.ones((), device=ret.device)
+        with torch.no_grad():
+            low, high = torch.quantile(ret.detach().float().flatten(), self.quantiles)
+            self.low.mul_(self.decay).add_((1 - self.decay) * low)
+            self.high.mul_(self.decay).add_((1 - self.decay) * high)
+            return (self.high - self.low).clamp(min=self.limit)
+
+
 class Optimizer:
     """AdamW with DayDreamer's decay rule (weights only), global-norm clipping and optional fp16 scaling."""
 
@@ -182,6 +206,7 @@ class ActorCritic(nn.Module):
             self.slow_critic.requires_grad_(False)
         self.register_buffer('updates', torch.zeros((), dtype=torch.int64))
         self.actent = AutoAdapt((self.act_dim,) if not self.discrete else (), config.actent, inverse=True)
+        self.retnorm = ReturnScale(config.retnorm)
         self.advnorm = Moments(config.advnorm)
 
     def actor(self, feat):
@@ -211,10 +236,13 @@ class ActorCritic(nn.Module):
     def imagine(self, wm, start, horizon):
         """Roll out the prior with actor samples: H + 1 states and H actions, stacked on axis 0."""
         states, actions = [start], []
+        clip = self.config.imag_action_clip and not self.discrete
         for _ in range(horizon):
             action = self.actor(wm.rssm.feat(states[-1]).detach()).sample()
             actions.append(action)
-            states.append(wm.rssm.img_step(states[-1], action))
+            # The env clips a `normal` actor's samples to [-1, 1]; unclipped, the model would be asked about
+            # actions it never saw in replay, and backpropagation could exploit its extrapolation.
+            states.append(wm.rssm.img_step(states[-1], action.clamp(-1, 1) if clip else action))
         return {k: torch.stack([s[k] for s in states]) for k in start}, torch.stack(actions)
 
     def train_step(self, wm, start, terminal, actor_opt, critic_opt):
@@ -242,7 +270,8 @@ class ActorCritic(nn.Module):
                 rets.append(reward[t] + cfg.discount * cont[t + 1] * ((1 - lam) * value[t + 1] + lam * rets[-1]))
             ret = torch.stack(rets[1:][::-1])
             dist = self.actor(feat[:-1].detach())
-            adv = self.advnorm(ret - value[:-1] if cfg.actor_baseline else ret)
+            ret_scale = self.retnorm(ret)
+            adv = self.advnorm((ret - value[:-1] if cfg.actor_baseline else ret) / ret_scale)
             if self.discrete:
                 grad = cfg.actor_grad_disc
             else:
@@ -265,7 +294,10 @@ class ActorCritic(nn.Module):
             metrics.update(critic_opt(critic_loss))
             metrics['critic_value'] = critic_dist.mean.detach().mean()
         metrics.update(imag_reward=reward.detach().mean(), imag_return=ret.detach().mean(),
-                       actor_ent=ent.detach().mean(), actent_scale=self.actent.value.mean().clone())
+                       actor_ent=ent.detach().mean(), actent_scale=self.actent.value.mean().clone(),
+                       return_scale=ret_scale.detach())
+        if not self.discrete:  # the fraction of imagined actions at the edge of [-1, 1] (or beyond: `normal`)
+            metrics['imag_action_saturated'] = (actions.detach().abs() > 0.95).float().mean()
         return metrics
 
 
@@ -451,8 +483,15 @@ class Agent(nn.Module):
     def save(self):
         return {'agent': self.state_dict(), 'opts': {k: v.opt.state_dict() for k, v in self.opts.items()}}
 
+    # State added after checkpoints were first written: a checkpoint without it starts these afresh.
+    LATER_STATE = ('ac.retnorm.',)
+
     def load(self, state):
-        self.load_state_dict(state['agent'])
+        missing, unexpected = self.load_state_dict(state['agent'], strict=False)
+        missing = [k for k in missing if not k.startswith(self.LATER_STATE)]
+        if missing or unexpected:
+            raise ValueError(f'checkpoint does not fit this agent: missing {sorted(missing)[:5]}, '
+                             f'unexpected {sorted(unexpected)[:5]} (was it written with other network sizes?)')
         for name, opt in self.opts.items():
             opt.opt.load_state_dict(state['opts'][name])
 

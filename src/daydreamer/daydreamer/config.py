@@ -280,14 +280,16 @@ class Config(Mapping):
 
 
 def load_config(configs=(), overrides=None, path=None, base=None) -> Config:
-    """`defaults` (or `base`), then each named block in order (a block sets only the keys it names),
+    """`defaults` (updated with `base`, if given), then each named block in order (a block sets only the keys it names),
     then `overrides`. `path` is the YAML with the blocks (default: defaults_path())."""
     path = pathlib.Path(path) if path else defaults_path()
     blocks = _yaml_load(path.read_text()) or {}
     if not isinstance(blocks.get('defaults'), Mapping):
         raise ConfigError(f"{path}: no 'defaults' block")
     configs = configs.replace(',', ' ').split() if isinstance(configs, str) else configs
-    config = base if base is not None else Config(blocks['defaults'])
+    config = Config(blocks['defaults'])
+    if base is not None:  # a logdir's saved config: keys added to the defaults since it was written keep their defaults
+        config = config.update(base.to_dict())
     for name in configs:
         if name == 'defaults' or name not in blocks:
             available = ', '.join(k for k in blocks if k != 'defaults')

@@ -17,7 +17,7 @@ from torch import nn
 import torch.nn.functional as F
 
 from daydreamer import nets
-from daydreamer.agent import Agent, AutoAdapt, Moments, Optimizer, Planner
+from daydreamer.agent import Agent, AutoAdapt, Moments, Optimizer, Planner, ReturnScale
 from daydreamer.config import load_config
 from daydreamer.space import Space
 
@@ -436,6 +436,35 @@ def test_moments_match_numpy_reference():
     assert int(norm.count) == 7
 
 
+def test_return_scale_is_an_ema_of_the_percentile_range_floored_at_the_limit():
+    cfg = load_config([], {'retnorm.impl': 'perc'}).retnorm
+    scale = ReturnScale(cfg)
+    rng = np.random.default_rng(0)
+    low = high = 0.0
+    for _ in range(30):
+        ret = rng.normal(50.0, 20.0, (15, 64)).astype(np.float32)
+        low = 0.99 * low + 0.01 * np.percentile(ret, 5)
+        high = 0.99 * high + 0.01 * np.percentile(ret, 95)
+        out = scale(torch.from_numpy(ret))
+        assert float(out) == pytest.approx(max(1.0, high - low), rel=1e-4)
+    assert float(out) > 1  # 30 updates of a range of ~66: the EMA is past the floor
+    # Returns that barely differ are not scaled up (mean_std would divide by their tiny std).
+    small = ReturnScale(cfg)
+    assert float(small(torch.full((15, 8), 0.3) + 1e-3 * torch.randn(15, 8))) == 1.0
+    assert float(ReturnScale(load_config([]).retnorm)(torch.randn(15, 8) * 100)) == 1.0  # 'off' by default
+
+
+def test_return_scale_divides_the_advantage():
+    agent = make_agent(make_config(**{'retnorm.impl': 'perc', 'retnorm.decay': 0.0}))
+    ac, wm = agent.ac, agent.wm
+    wm.reward = FakeHead(lambda f: 300 * f[..., 0])  # returns spread far wider than the floor of 1
+    ac.advnorm = RecordingNorm()
+    start, terminal = imagination_inputs(agent, 6)
+    metrics = ac.train_step(wm, start, terminal, lambda loss: {}, NoOpOptimizer())
+    assert metrics['return_scale'] > 1
+    assert float(ac.advnorm.x.abs().max()) < 5  # (R - v) / (P95 - P5) of this batch: order one
+
+
 def test_normalised_entropy():
     agent = make_agent()
     cfg = agent.config.actor
@@ -609,6 +638,22 @@ def imagination_inputs(agent, n, seed=0):
     start['deter'] = torch.randn(n, agent.wm.rssm.deter, generator=gen)
     terminal = torch.tensor([i % 3 == 0 for i in range(n)])
     return start, terminal
+
+
+@pytest.mark.parametrize('clip', [False, True])
+def test_imagined_actions_reach_the_model_clipped_only_when_asked(clip):
+    agent = make_agent(make_config(imag_action_clip=clip, **{'actor.minstd': 1.0}))  # std 1: many samples beyond 1
+    ac, wm = agent.ac, agent.wm
+    seen, img_step = [], wm.rssm.img_step
+    wm.rssm.img_step = lambda state, action, **kw: seen.append(action.detach()) or img_step(state, action, **kw)
+    start, _ = imagination_inputs(agent, 64)
+    _, actions = ac.imagine(wm, start, 15)
+    seen = torch.stack(seen)
+    assert actions.abs().max() > 1.5  # the actor's own samples (its loss and metrics) stay unclipped
+    if clip:
+        torch.testing.assert_close(seen, actions.clamp(-1, 1))
+    else:
+        torch.testing.assert_close(seen, actions)
 
 
 @pytest.mark.parametrize('value_head', [True, False])
@@ -855,6 +900,24 @@ def test_save_load_round_trip_continues_training_identically(tmp_path):
     m2 = target.train(batch)
     assert m1 == m2
     assert same(snapshot(source), snapshot(target))
+
+
+def test_load_accepts_checkpoints_from_before_the_return_scale_and_rejects_other_mismatches():
+    source = make_agent(make_config(**{'retnorm.impl': 'perc'}))
+    source.train(make_batch())
+    state = source.save()
+    old = {'agent': {k: v for k, v in state['agent'].items() if not k.startswith('ac.retnorm.')},
+           'opts': state['opts']}
+    target = make_agent(make_config(**{'retnorm.impl': 'perc'}), seed=1)
+    target.load(old)  # written before ac.retnorm existed: the scale starts afresh
+    assert float(target.ac.retnorm.high) == 0.0
+    torch.testing.assert_close(target.ac.critic.state_dict(), source.ac.critic.state_dict())
+    broken = {'agent': {k: v for k, v in state['agent'].items() if k != 'ac.critic.out.weight'},
+              'opts': state['opts']}
+    bigger = make_agent(make_config(**{'rssm.deter': 96}))
+    for bad, agent in ((broken, make_agent()), (state, bigger)):
+        with pytest.raises((ValueError, RuntimeError), match='checkpoint does not fit|size mismatch'):
+            agent.load(bad)
 
 
 @pytest.mark.parametrize('block', ['planet', 'novalue', 'dreamerv1'])

@@ -217,6 +217,17 @@ def test_save_load_round_trip(tmp_path):
     e, _ = parse_args(['--configs', 'debug', '--run.steps', '100'], base=d)
     assert e.rssm.deter == 64 and e.env.repeat == 50 and e.run.steps == 100 and e.loss_scales.depth == 2.0
 
+    # A config saved before a key existed resumes with that key's default; a key since removed is an error.
+    tree = c.to_dict()
+    del tree['retnorm'], tree['imag_action_clip']
+    path.write_text(yaml.safe_dump(tree))
+    old, _ = parse_args([], base=Config.load(path))
+    assert old.retnorm == load_config([]).retnorm and old.imag_action_clip is False and old.env.repeat == 50
+    tree['no_such_key'] = 1
+    path.write_text(yaml.safe_dump(tree))
+    with pytest.raises(ConfigError, match='no_such_key'):
+        parse_args([], base=Config.load(path))
+
 
 def test_copy_and_pretty():
     c = load_config(['a1'])
