@@ -251,6 +251,21 @@ def _cell(value):
 def plot_curve(path, task, evals, episodes, frames_per_step=1, title=None):
     """curve.png: eval and training-episode returns vs env steps (env frames for DMC), with the task's
     reference levels. Returns the path, or None when matplotlib is not installed."""
+    series = [('training episodes (mean per log)', episodes, dict(fmt='.-', color='tab:blue', alpha=0.5)),
+              ('greedy evaluation', evals, dict(fmt='o-', color='tab:orange'))]
+    return _plot(path, task, series, frames_per_step, title or task)
+
+
+def plot_comparison(path, task, runs, frames_per_step=1, title=None):
+    """One figure of the greedy evaluation curves of several runs of a task, e.g. an ablation.
+
+    runs: {label: logdir}. Returns the path, or None when matplotlib is not installed."""
+    series = [(label, read_curve(Path(logdir) / 'metrics.jsonl')[0], dict(fmt='o-', markersize=3))
+              for label, logdir in runs.items()]
+    return _plot(path, task, series, frames_per_step, title or f'{task}: greedy evaluation')
+
+
+def _plot(path, task, series, frames_per_step, title):
     try:
         import matplotlib
         matplotlib.use('Agg')
@@ -260,19 +275,17 @@ def plot_curve(path, task, evals, episodes, frames_per_step=1, title=None):
         return None
     fig, ax = plt.subplots(figsize=(8, 4.8), dpi=100)
     try:
-        if episodes:
-            steps = sorted(episodes)
-            ax.plot([s * frames_per_step for s in steps], [episodes[s] for s in steps], '.-', color='tab:blue',
-                    alpha=0.5, label='training episodes (mean per log)')
-        if evals:
-            steps = sorted(evals)
-            ax.plot([s * frames_per_step for s in steps], [evals[s] for s in steps], 'o-', color='tab:orange',
-                    label='greedy evaluation')
+        for label, values, style in series:
+            if values:
+                style = dict(style)
+                steps = sorted(values)
+                ax.plot([s * frames_per_step for s in steps], [values[s] for s in steps], style.pop('fmt'),
+                        label=label, **style)
         for i, (label, level) in enumerate(PUBLISHED.get(task, [])):
             ax.axhline(level, linestyle=('--', ':', '-.')[i % 3], color='grey', linewidth=1, label=label)
         ax.set_xlabel(f'env frames (action repeat {frames_per_step})' if frames_per_step > 1 else 'env steps')
         ax.set_ylabel('episode return')
-        ax.set_title(title or task)
+        ax.set_title(title)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc='best')
         fig.tight_layout()

@@ -5,6 +5,7 @@ import importlib.util
 import json
 import os
 
+import numpy as np
 import pytest
 
 from daydreamer import bench
@@ -64,6 +65,24 @@ def test_read_curve_tolerates_cut_lines_and_nan(tmp_path):
     assert (tmp_path / 'c.csv').read_text().splitlines() == [
         'env_step,env_frames,eval_return,episode_return', '10,20,,1.5', '20,40,3,']
     assert bench.read_curve(tmp_path / 'missing.jsonl') == ({}, {})
+
+
+def test_comparison_plot_draws_each_run(tmp_path):
+    pytest.importorskip('matplotlib')
+    from matplotlib import image
+    runs = {}
+    for name, level in (('a', 100.0), ('b', 500.0)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / 'metrics.jsonl').write_text('\n'.join(
+            json.dumps({'step': step, 'eval_return': level + step / 10}) for step in (1000, 2000, 3000)))
+        runs[f'run {name}'] = tmp_path / name
+    out = bench.plot_comparison(tmp_path / 'compare.png', 'dmc_cartpole_swingup_proprio', runs, frames_per_step=8)
+    pixels = image.imread(out)
+    assert pixels.shape[:2] == (480, 800)
+    # Two differently coloured curves: matplotlib's first two colours (tab:blue, tab:orange) both appear.
+    rgb = (pixels[..., :3] * 255).round().astype(int).reshape(-1, 3)
+    for colour in ((31, 119, 180), (255, 127, 14)):
+        assert (np.abs(rgb - colour).sum(-1) < 30).sum() > 50, colour
 
 
 def test_published_references():
