@@ -902,6 +902,21 @@ def test_save_load_round_trip_continues_training_identically(tmp_path):
     assert same(snapshot(source), snapshot(target))
 
 
+def test_saturation_metric_counts_imagined_actions_at_the_edge():
+    agent = make_agent(make_config(**{'actor.minstd': 1.0}))
+    start, terminal = imagination_inputs(agent, 64)
+    trajs, imagine = [], agent.ac.imagine
+    agent.ac.imagine = lambda *args: trajs.append(imagine(*args)) or trajs[-1]
+    metrics = agent.ac.train_step(agent.wm, start, terminal, lambda loss: {}, NoOpOptimizer())
+    (_, actions), = trajs
+    assert float(metrics['imag_action_saturated']) == pytest.approx(float((actions.abs() > 0.95).float().mean()))
+    assert 0.2 < float(metrics['imag_action_saturated']) < 0.6  # std 1 around a mean near 0
+    discrete = make_agent(act_space=DISC_ACT)
+    start, terminal = imagination_inputs(discrete, 8)
+    assert 'imag_action_saturated' not in discrete.ac.train_step(
+        discrete.wm, start, terminal, lambda loss: {}, NoOpOptimizer())
+
+
 def test_load_accepts_checkpoints_from_before_the_return_scale_and_rejects_other_mismatches():
     source = make_agent(make_config(**{'retnorm.impl': 'perc'}))
     source.train(make_batch())
