@@ -209,6 +209,9 @@ PUBLISHED = {
                            ('reacher_easy', 962))},
     'point_vector': [('random policy: 10.7', 10.7), ('scripted: 46.7', 46.7)],
     'point_image': [('random policy: 10.7', 10.7), ('scripted: 46.7', 46.7)],
+    # Greedy-evaluation conditions of `a1_sim` (mixed starts, no resets), 2 x 10 episodes: uniform random
+    # actions 1317 and 1322; the standing action from the standing start 2190 (envs/a1.py).
+    'a1_sim': [('random policy: 1320', 1320.0), ('standing action (from standing): 2190', 2190.0)],
     'sphero_sim': [('random policy: -53', -53.0), ('scripted (privileged): -3', -3.0),
                    ('DayDreamer real Sphero, 9.9k steps: about -20', -20.0)],
 }
