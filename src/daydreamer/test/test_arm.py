@@ -324,10 +324,12 @@ def test_scripted_policy_places_and_random_does_not(task):
     from daydreamer.envs.arm import measure_returns
     env = make(task, seed=0)
     try:
-        (scripted, placements), = measure_returns(env, episodes=1, policy='scripted')
+        (scripted, placements, grasps, drops), = measure_returns(env, episodes=1, policy='scripted')
         assert placements >= 5 and scripted >= 11 * placements
-        (random, placed), = measure_returns(env, episodes=1, policy='random')
+        assert grasps >= placements and scripted == grasps - drops + 10 * placements  # the counts are the rewards
+        (random, placed, grasps, drops), = measure_returns(env, episodes=1, policy='random')
         assert abs(random) <= 11 and placed <= 1  # grasps and drops cancel, placements are rare
+        assert random == grasps - drops + 10 * placed
     finally:
         env.close()
 
