@@ -89,6 +89,10 @@ def _run(args, config):
         else:
             print(f"{result['task']}: return {result['return_mean']:.2f} +- {result['return_std']:.2f} over "
                   f"{result['episodes']} episodes ({result['source']} after {result['updates']:,} updates)")
+            means = result['means']
+            for key in sorted(k[len('mean_'):] for k in means if k.startswith('mean_log_')):
+                print(f"  {key}: per episode sum {means['sum_' + key]:.4g}, mean {means['mean_' + key]:.4g}, "
+                      f"max {means['max_' + key]:.4g}")
     return 0
 
 

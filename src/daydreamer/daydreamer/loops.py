@@ -139,6 +139,9 @@ class Driver:
     A bad observation (NaN, wrong shape, missing key) is reported with the problems named, dropped, and
     that env is reset; an env that raises is recreated when `restart` is set. Neither loses stored data:
     the episode in progress simply ends at its last good row.
+
+    A finished episode is summarised as its return and length plus, as in the reference, the sum, mean
+    and max over its steps of every `log_*` key (`sum_log_x`, `mean_log_x`, `max_log_x`).
     """
 
     def __init__(self, env_fns, restart=True):
@@ -159,6 +162,7 @@ class Driver:
         self.pending_reset = np.ones(n, bool)
         self.state = None
         self.returns, self.lengths = np.zeros(n), np.zeros(n, int)
+        self.logs = [{} for _ in range(n)]  # per env: log key -> [sum, max, count] over the episode so far
 
     def _warn(self, message):
         # Throttled: each kind of message (numbers aside) at most once every 10 s, so a sensor stuck on
@@ -209,9 +213,12 @@ class Driver:
             self.returns[i] = 0.0 if first else self.returns[i] + float(obs['reward'])
             self.lengths[i] = 0 if first else self.lengths[i] + 1
             self.pending_reset[i] = bool(obs['is_last'])
+            self._track_logs(i, obs, first)
             if obs['is_last']:
-                episodes.append({'return': float(self.returns[i]), 'length': int(self.lengths[i]),
-                                 **{k: float(np.mean(v)) for k, v in obs.items() if k.startswith('log_')}})
+                episode = {'return': float(self.returns[i]), 'length': int(self.lengths[i])}
+                for key, (total, high, count) in self.logs[i].items():
+                    episode.update({f'sum_{key}': total, f'mean_{key}': total / count, f'max_{key}': high})
+                episodes.append(episode)
         batch = {k: np.stack([obs[k] for obs in batch]) for k in self.obs_space}
         if mode == 'random':
             actions = np.stack([self.act_space.sample(self.rng) for _ in self.envs])
@@ -219,6 +226,15 @@ class Driver:
             actions, self.state = policy(batch, self.state, mode)
         self.prev_action[:] = actions
         return rows, episodes
+
+    def _track_logs(self, i, obs, first):
+        if first:
+            self.logs[i] = {}
+        for key, value in obs.items():
+            if key.startswith('log_'):
+                value = float(np.mean(value))
+                total, high, count = self.logs[i].get(key, (0.0, -np.inf, 0))
+                self.logs[i][key] = (total + value, max(high, value), count + 1)
 
     def close(self):
         for env in self.envs:
@@ -454,8 +470,9 @@ def train(config, logdir):
             if run.eval_every and not driver.realtime and counters['step'] - last_eval >= run.eval_every:
                 last_eval = counters['step']
                 with learner.lock:
-                    returns = evaluate_policy(config, actor, run.eval_eps)
-                logger.add({'eval_return': np.mean(returns)})
+                    stats = episode_means(evaluate_policy(config, actor, run.eval_eps))
+                logger.add({'eval_return': stats.pop('return')})
+                logger.add(stats, prefix='eval')
                 logger.write(counters['step'])
             ret = episode_stats[-1]['return'] if episode_stats else None
             logger.progress(counters['step'], updates=counters['updates'],
@@ -480,29 +497,31 @@ def _log_train(logger, counters, episodes, learner, driver):
     logger.add({k: v for k, v in metrics.items() if k not in counters and k not in learner.replay.stats},
                prefix='train')
     if episodes:
-        logger.add({'return': np.mean([e['return'] for e in episodes]),
-                    'length': np.mean([e['length'] for e in episodes])}, prefix='episode')
-        logger.add({k: np.mean([e[k] for e in episodes]) for k in episodes[0] if k.startswith('log_')},
-                   prefix='episode')
+        logger.add(episode_means(episodes), prefix='episode')
     logger.add({**learner.replay.stats, 'updates': counters['updates'], 'episodes': counters['episodes'],
                 'bad_observations': driver.bad_obs})
     logger.write(counters['step'])
 
 
+def episode_means(episodes):
+    """The mean of each episode statistic (return, length, sum_/mean_/max_log_*) over the episodes."""
+    keys = dict.fromkeys(k for e in episodes for k in e)
+    return {k: float(np.mean([e[k] for e in episodes if k in e])) for k in keys}
+
+
 def evaluate_policy(config, agent, episodes, env=None):
-    """Greedy episodes on a fresh eval env; returns their returns."""
+    """Greedy episodes on a fresh eval env (or `env`); returns their summaries (see `Driver`)."""
     own = env is None
     env = env or make_env(config, mode='eval')
     driver = Driver([lambda: env], restart=False)
-    returns = []
+    done = []
     try:
-        while len(returns) < episodes:
-            _, done = driver.step(agent.policy, 'eval')
-            returns += [e['return'] for e in done]
+        while len(done) < episodes:
+            done += driver.step(agent.policy, 'eval')[1]
     finally:
         if own:  # a rendering env holds a GL context
             env.close()
-    return returns
+    return done[:episodes]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -626,9 +645,12 @@ def evaluate(config, logdir, episodes):
             raise SystemExit(f'error: no checkpoint or policy weights in {logdir} '
                              '(expected checkpoints/ckpt-*.safetensors or weights/policy-*.safetensors)')
         counters, source = {'updates': weights.loaded}, 'weights'
-    returns = evaluate_policy(config, agent, episodes)
-    env.close()
+    try:
+        done = evaluate_policy(config, agent, episodes, env)
+    finally:
+        env.close()
+    returns = [e['return'] for e in done]
     return {'task': config.task, 'source': source, 'updates': int(counters.get('updates', 0)),
             'step': int(counters.get('step', 0)), 'episodes': len(returns),
             'return_mean': float(np.mean(returns)), 'return_std': float(np.std(returns)),
-            'returns': [float(r) for r in returns]}
+            'returns': [float(r) for r in returns], 'means': episode_means(done)}

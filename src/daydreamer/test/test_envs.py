@@ -269,3 +269,25 @@ def test_determinism():
         a, b, c = rollout(name, 3), rollout(name, 3), rollout(name, 4)
         np.testing.assert_array_equal(a[0], b[0])
         assert a[1] == b[1] and not np.array_equal(a[0], c[0])
+
+
+def test_driver_summarises_log_keys_per_episode_as_the_reference():
+    """Every `log_*` key becomes the sum, mean and max over the episode's steps (reset step included), and
+    the statistics start afresh with each episode."""
+    from daydreamer import loops
+
+    class Logged(Counter):
+        def _obs(self, reward, first):
+            return {**super()._obs(reward, first), 'log_count': np.float32(self.count),
+                    'log_pair': np.array([self.count, 0.0], np.float32)}
+
+    driver = loops.Driver([lambda: Logged(end=4)], restart=False)
+    episodes = []
+    for _ in range(10):
+        episodes += driver.step(None, 'random')[1]
+    assert len(episodes) == 2
+    for episode in episodes:  # log_count over the episode: 0, 1, 2, 3, 4
+        assert episode == {'return': 4.0, 'length': 4, 'sum_log_count': 10.0, 'mean_log_count': 2.0,
+                           'max_log_count': 4.0, 'sum_log_pair': 5.0, 'mean_log_pair': 1.0, 'max_log_pair': 2.0}
+    assert loops.episode_means([{'return': 1.0, 'sum_log_x': 2.0}, {'return': 3.0}]) == {'return': 2.0,
+                                                                                         'sum_log_x': 2.0}

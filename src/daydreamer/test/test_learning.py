@@ -7,6 +7,7 @@ The same budget with a broken actor gradient or a frozen world model must stay b
 that the threshold measures learning and not luck.
 """
 
+import numpy as np
 import pytest
 
 from daydreamer import loops
@@ -30,7 +31,7 @@ def test_learns_point_mass_from_scratch(tmp_path):
     config = load_config(['point'])
     loops.setup(config)  # seeds the initial weights: the untrained level must not depend on the tests run before
     untrained = loops.Session(config, tmp_path / 'untrained')
-    before = sum(loops.evaluate_policy(config, untrained.agent, EPISODES)) / EPISODES
+    before = np.mean([e['return'] for e in loops.evaluate_policy(config, untrained.agent, EPISODES)])
     after = train_and_evaluate(tmp_path / 'run')
     print(f'greedy return: untrained {before:.1f}, trained {after:.1f} (random {point.RANDOM_RETURN}, '
           f'scripted {point.SCRIPTED_RETURN})')

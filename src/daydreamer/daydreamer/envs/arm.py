@@ -38,10 +38,10 @@ Observations equal envs/dummy.py's ROBOTS['ur5'] / ROBOTS['xarm']:
   0 on a 6-DOF arm (the gripper is in gripper_pos).
 - gripper_pos (1,), gripper_side (3,) = one-hot of the bin the object was grasped in, grasped_side (3,) =
   one-hot of the arm's current bin (the reference's swapped names; order OTHER, LEFT, RIGHT).
-Logging extras (never modelled): counts so far this episode of `log_grasps` (+1), `log_drops` (-1) and
-`log_placements` (+10) rewards, all sensed; and, privileged, for evaluation only, `log_object_in_target_bin`
-(placements after which the ball really lay in the new bin) and `log_object_visible` (fraction of this
-episode's frames in which the colour detector finds the ball).
+Logging extras (never modelled; per step, so that the episode's `sum_log_*` are counts and `mean_log_*`
+rates): `log_grasp`, `log_drop` and `log_placement` flag the +1, -1 and +10 rewards (sensed); privileged,
+for evaluation only, `log_object_in_target_bin` flags a placement after which the ball really lay in the
+new bin and `log_object_visible` a frame in which the colour detector finds the ball.
 
 Sim-only differences from the real robots: the reset puts the ball back into a bin if it left both, and it
 re-syncs the task's belief of the ball's bin with the true one, so that no episode starts in an empty bin
@@ -422,8 +422,7 @@ class ArmSim(Env):
                           'is_last': Space(bool), 'is_terminal': Space(bool)}
         self.act_space = {'action': Space(np.int64, (), 0, 6), 'reset': Space(bool)}
         self._started = False
-        self._placements = self._verified = 0
-        self._visible = self._frames = 0
+        self._in_target_bin = False  # after a placement: the ball really lies in the new bin
         self.last_depth_m = None
 
     # ------------------------------------------------------------------------------------------------
@@ -677,7 +676,6 @@ class ArmSim(Env):
             self.move_to([pos[0], pos[1], self.ws.z_hover])
         self.execute(self.task.reset())
         self.advance(steps=100)  # the reference sleeps 1 s for the scene to settle
-        self._placements = self._verified = self._visible = self._frames = self._grasps = self._drops = 0
         return self._obs(0.0, True)
 
     def step(self, action):
@@ -694,12 +692,9 @@ class ArmSim(Env):
         reward, moves = self.task.reward(self.gripper_position(), pos)
         if moves:
             self.execute(moves)
-        self._grasps += int(reward == 1.0)
-        self._drops += int(reward == -1.0)
         if reward == 10.0:
-            self._placements += 1
             self.advance(steps=25)
-            self._verified += int(self.ball_side() == self.task.object_side)
+            self._in_target_bin = self.ball_side() == self.task.object_side
         if action.get('manual_pause', False):
             self.execute(self.task.pause())  # KBReset's pause: the arms open the gripper
         return self._obs(reward, False)
@@ -713,8 +708,6 @@ class ArmSim(Env):
         joints[:len(self._qadr)] = d.qpos[self._qadr]
         gripper_side, grasped_side = self.task.sides(pos)
         found, _, _ = self.finder.find(rgb)
-        self._visible += int(found)
-        self._frames += 1
         obs = {
             'image': rgb,
             'cartesian_position': np.concatenate([pos, self._orientation(mat)]).astype(np.float32),
@@ -726,11 +719,11 @@ class ArmSim(Env):
             'is_first': np.bool_(first),
             'is_last': np.bool_(False),
             'is_terminal': np.bool_(False),
-            'log_grasps': np.float32(self._grasps),
-            'log_drops': np.float32(self._drops),
-            'log_placements': np.float32(self._placements),
-            'log_object_in_target_bin': np.float32(self._verified),
-            'log_object_visible': np.float32(self._visible / self._frames),
+            'log_grasp': np.float32(reward == 1.0),
+            'log_drop': np.float32(reward == -1.0),
+            'log_placement': np.float32(reward == 10.0),
+            'log_object_in_target_bin': np.float32(reward == 10.0 and self._in_target_bin),
+            'log_object_visible': np.float32(found),
         }
         if self.cfg.depth:
             obs['depth'] = logic.encode_depth(depth_m, logic.DEPTH_FARTHEST[self.robot])
@@ -779,11 +772,11 @@ def measure_returns(env, episodes=10, policy='random', seed=0):
     rng, out = np.random.RandomState(seed), []
     obs = env.step({'action': np.int64(0), 'reset': True})
     while len(out) < episodes:
-        total = 0.0
+        counts = np.zeros(4)
         while not obs['is_last']:
             act = env.act_space['action'].sample(rng) if policy == 'random' else env.scripted_action()
             obs = env.step({'action': np.int64(act), 'reset': False})
-            total += float(obs['reward'])
-        out.append((total, *(float(obs[f'log_{k}']) for k in ('placements', 'grasps', 'drops'))))
+            counts += [obs['reward'], obs['log_placement'], obs['log_grasp'], obs['log_drop']]
+        out.append(counts)
         obs = env.step({'action': np.int64(0), 'reset': True})
     return np.array(out)
