@@ -298,6 +298,8 @@ class ActorCritic(nn.Module):
                        return_scale=ret_scale.detach())
         if not self.discrete:  # the fraction of imagined actions at the edge of [-1, 1] (or beyond: `normal`)
             metrics['imag_action_saturated'] = (actions.detach().abs() > 0.95).float().mean()
+            # The same for the greedy action (the mode) in those states: near 1 is bang-bang control.
+            metrics['actor_mode_saturated'] = (dist.mode.detach().abs() > 0.95).float().mean()
         return metrics
 
 

@@ -911,6 +911,11 @@ def test_saturation_metric_counts_imagined_actions_at_the_edge():
     (_, actions), = trajs
     assert float(metrics['imag_action_saturated']) == pytest.approx(float((actions.abs() > 0.95).float().mean()))
     assert 0.2 < float(metrics['imag_action_saturated']) < 0.6  # std 1 around a mean near 0
+    assert float(metrics['actor_mode_saturated']) == 0.0  # the untrained mean is near 0
+    with torch.no_grad():  # a mean pushed to the edge: every greedy action is saturated
+        agent.ac.actor_mean.bias.fill_(5.0)
+    metrics = agent.ac.train_step(agent.wm, start, terminal, lambda loss: {}, NoOpOptimizer())
+    assert float(metrics['actor_mode_saturated']) == 1.0
     discrete = make_agent(act_space=DISC_ACT)
     start, terminal = imagination_inputs(discrete, 8)
     assert 'imag_action_saturated' not in discrete.ac.train_step(
