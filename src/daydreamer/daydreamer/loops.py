@@ -208,7 +208,7 @@ class Driver:
                 batch.append(self._blank)
                 continue
             first = bool(obs['is_first'])
-            rows.append({**obs, 'action': np.zeros_like(self.prev_action[i]) if first else self.prev_action[i]})
+            rows.append({**obs, 'action': np.zeros_like(self.prev_action[i]) if first else self.prev_action[i].copy()})
             batch.append(obs)
             self.returns[i] = 0.0 if first else self.returns[i] + float(obs['reward'])
             self.lengths[i] = 0 if first else self.lengths[i] + 1
@@ -563,7 +563,7 @@ def act(config, logdir):
             episodes += done
             if counters['step'] - last_log >= config.run.log_every and episodes:
                 last_log = counters['step']
-                logger.add({'return': np.mean([e['return'] for e in episodes]), 'weights': weights.loaded or 0,
+                logger.add({**episode_means(episodes), 'weights': weights.loaded or 0,
                             'bad_observations': driver.bad_obs}, prefix='episode')
                 logger.write(counters['step'])
                 episodes = []

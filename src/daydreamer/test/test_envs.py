@@ -291,3 +291,12 @@ def test_driver_summarises_log_keys_per_episode_as_the_reference():
                            'max_log_count': 4.0, 'sum_log_pair': 5.0, 'mean_log_pair': 1.0, 'max_log_pair': 2.0}
     assert loops.episode_means([{'return': 1.0, 'sum_log_x': 2.0}, {'return': 3.0}]) == {'return': 2.0,
                                                                                          'sum_log_x': 2.0}
+
+
+def test_driver_rows_keep_their_own_action():
+    """A row's action is its own array: the next step does not rewrite rows already handed out."""
+    from daydreamer import loops
+    driver = loops.Driver([lambda: Counter()], restart=False)
+    actions = iter([np.full((1, 2), 0.5, np.float32), np.full((1, 2), -0.5, np.float32)] * 3)
+    rows = [driver.step(lambda obs, state, mode: (next(actions), None), 'explore')[0][0] for _ in range(4)]
+    assert [float(row['action'][0]) for row in rows] == [0.0, 0.5, -0.5, 0.5]
