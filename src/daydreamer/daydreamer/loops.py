@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import re
+import signal
 import threading
 import time
 from pathlib import Path
@@ -45,6 +46,35 @@ def setup(config):
     if config.device.startswith('cuda') and not torch.cuda.is_available():
         raise SystemExit(f'error: device {config.device!r} requested but CUDA is not available')
     return config.device
+
+
+class StopSignals:
+    """While a loop runs, SIGINT and SIGTERM (Ctrl-C, kill, ros2 launch) ask it to stop at the end of its
+    current step, so that it never unwinds from inside a lock or a half-written file before it writes its
+    checkpoint and replay; a second signal interrupts at once (KeyboardInterrupt). Only the main thread can
+    own signal handlers: elsewhere the loop stops only when its caller stops it."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self):
+        self.received = None  # name of the first signal
+        self._previous = {}
+        if threading.current_thread() is threading.main_thread():
+            self._previous = {sig: signal.signal(sig, self._handle) for sig in self.SIGNALS}
+
+    def __bool__(self):
+        return self.received is not None
+
+    def restore(self):
+        """Puts back the handlers that were there before."""
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        self._previous = {}
+
+    def _handle(self, signum, frame):
+        if self.received is not None:
+            raise KeyboardInterrupt
+        self.received = signal.Signals(signum).name  # no printing here: the handler may interrupt a print
 
 
 def make_agent(config, env, device='cpu'):
@@ -450,8 +480,9 @@ def train(config, logdir):
 
     learner.start()
     episode_stats, last_log, last_eval = [], counters['step'], counters['step']
+    stop = StopSignals()
     try:
-        while counters['step'] < run.steps and learner.failure is None:
+        while counters['step'] < run.steps and learner.failure is None and not stop:
             mode = 'random' if counters['step'] < run.train_fill and not learner.session.resumed else 'explore'
             rows, episodes = driver.step(policy, mode)
             for i, row in enumerate(rows):
@@ -478,13 +509,16 @@ def train(config, logdir):
             logger.progress(counters['step'], updates=counters['updates'],
                             **({'return': ret} if ret is not None else {}),
                             **learner.latest(('model_loss', 'actor_loss', 'critic_loss')))
+        if stop:
+            print(f'\n{stop.received}: stopping: writing a checkpoint and the open replay chunks', flush=True)
     except KeyboardInterrupt:
-        print('\nstopping: writing a checkpoint and the open replay chunks', flush=True)
+        print('\ninterrupted: writing a checkpoint and the open replay chunks', flush=True)
     finally:
         learner.close(save=True)
         logger.write(counters['step'])
         logger.close()
         driver.close()
+        stop.restore()
     if learner.failure is not None:
         raise learner.failure
     return counters
@@ -545,8 +579,9 @@ def act(config, logdir):
     print(f"Acting on {config.task} in {logdir}: step {counters['step']:,}", flush=True)
     last_sync, last_log, episodes = -np.inf, counters['step'], []
     policy = agent
+    stop = StopSignals()
     try:
-        while counters['step'] < config.run.steps:
+        while counters['step'] < config.run.steps and not stop:
             if time.monotonic() - last_sync > min(config.run.sync_every, 1.0):
                 last_sync = time.monotonic()
                 if weights.poll(agent, device):
@@ -569,13 +604,16 @@ def act(config, logdir):
                 episodes = []
             logger.progress(counters['step'], weights=weights.loaded, episodes=counters['episodes'],
                             **({'return': episodes[-1]['return']} if episodes else {}))
+        if stop:
+            print(f'\n{stop.received}: stopping: writing the open replay chunks', flush=True)
     except KeyboardInterrupt:
-        print('\nstopping: writing the open replay chunks', flush=True)
+        print('\ninterrupted: writing the open replay chunks', flush=True)
     finally:
         replay.flush()
         write_json(logdir / 'actor.json', counters)
         logger.close()
         driver.close()
+        stop.restore()
     return counters
 
 
@@ -592,8 +630,9 @@ def learn(config, logdir):
           flush=True)
     last_save = last_sync = last_scan = time.monotonic()
     last_log, metrics = counters['updates'], {}
+    stop = StopSignals()
     try:
-        while counters['updates'] < run.steps:
+        while counters['updates'] < run.steps and not stop:
             if time.monotonic() - last_scan > 0.5:
                 last_scan = time.monotonic()
                 replay.update()
@@ -622,12 +661,15 @@ def learn(config, logdir):
                 metrics = {}
             logger.progress(counters['updates'], actor_step=counters['step'], replay=len(replay),
                             **{k: v[-1] for k, v in metrics.items() if k in ('model_loss', 'actor_loss')})
+        if stop:
+            print(f'\n{stop.received}: stopping: writing a checkpoint', flush=True)
     except KeyboardInterrupt:
-        print('\nstopping: writing a checkpoint', flush=True)
+        print('\ninterrupted: writing a checkpoint', flush=True)
     finally:
         session.save()
         weights.publish(agent, counters['updates'])
         logger.close()
+        stop.restore()
     return counters
 
 

@@ -1,5 +1,6 @@
 """Resume after SIGKILL: step counter, weights and every fully written replay chunk come back."""
 
+import os
 import re
 import signal
 import subprocess
@@ -7,6 +8,7 @@ import sys
 import time
 
 import numpy as np
+import pytest
 import torch
 
 from daydreamer import checkpoint, loops
@@ -71,3 +73,39 @@ def test_sigkill_then_resume(tmp_path):
     newest = checkpoint.CheckpointDir(logdir / 'checkpoints', 'ckpt').latest()[0]['counters']
     assert newest['step'] >= counters['step'] + 100
     assert newest['updates'] > counters['updates']
+
+
+def test_stop_signals_ask_once_then_interrupt():
+    previous = signal.getsignal(signal.SIGTERM)
+    stop = loops.StopSignals()
+    try:
+        assert not stop
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.01)  # the handler runs in the main thread between bytecodes
+        assert stop and stop.received == 'SIGTERM'
+        with pytest.raises(KeyboardInterrupt):  # a second signal does not wait for the loop
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.5)
+    finally:
+        stop.restore()
+    assert signal.getsignal(signal.SIGTERM) is previous
+
+
+@pytest.mark.parametrize('signum', [signal.SIGTERM, signal.SIGINT], ids=['SIGTERM', 'SIGINT'])
+def test_signal_stops_train_cleanly_with_everything_written(tmp_path, signum):
+    """Ctrl-C or kill: the loop finishes its step, writes a checkpoint and every replay row, and exits 0."""
+    logdir = tmp_path / 'run'
+    proc = subprocess.Popen(command(logdir, 10 ** 9), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for(lambda: list((logdir / 'checkpoints').glob('ckpt-*.safetensors')), 180, proc)
+    finally:
+        proc.send_signal(signum)
+        out = proc.communicate(timeout=60)[0]
+    assert proc.returncode == 0, out
+    assert f'{signal.Signals(signum).name}: stopping: writing a checkpoint and the open replay chunks' in out, out
+    state = checkpoint.CheckpointDir(logdir / 'checkpoints', 'ckpt').latest()[0]
+    files = sorted((logdir / 'replay').glob('*.npz'))
+    rows = sum(int(re.search(r'-(\d+)\.npz$', f.name).group(1)) for f in files)
+    # Every row the step counter counts is in a complete chunk file, none in a half-written temp file.
+    assert rows == int(state['counters']['step']), (rows, state['counters'])
+    assert not [f for f in (logdir / 'replay').iterdir() if f.name.startswith('.')]

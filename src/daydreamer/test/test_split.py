@@ -36,6 +36,9 @@ def test_actor_and_learner_processes_exchange_experience_and_weights(tmp_path):
         actor.terminate()
         learner.terminate()
         actor_out, learner_out = actor.communicate(timeout=60)[0], learner.communicate(timeout=60)[0]
+    # SIGTERM asks each loop to finish its step, then write what it holds, and exit cleanly.
+    assert actor.returncode == 0 and 'SIGTERM: stopping: writing the open replay chunks' in actor_out, actor_out
+    assert learner.returncode == 0 and 'SIGTERM: stopping: writing a checkpoint' in learner_out, learner_out
     assert len(versions) >= 3, learner_out
     assert versions == sorted(versions)  # published weights are versioned by update count and only go up
     assert 'acting with weights version' in actor_out, actor_out
