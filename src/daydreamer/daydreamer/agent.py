@@ -164,7 +164,7 @@ class WorldModel(nn.Module):
         else:
             kl_loss = (self.kl_scale.value * kl).mean()
         feat = self.rssm.feat(post)
-        losses = {}
+        losses, metrics = {}, {}
         for name, head in self.heads.items():
             inp = feat if name in cfg.grad_heads else feat.detach()
             out = head(inp)
@@ -172,9 +172,15 @@ class WorldModel(nn.Module):
             for key, dist in dists.items():
                 target = data['cont'] if key == 'cont' else data[key]
                 losses[key] = dist.loss(target.float()).mean()
+                if key == 'reward' and hasattr(dist, 'baseline'):
+                    # 0: the head predicts the batch mean (the model does not see what earns reward); 1: exact.
+                    # 0 too when the batch's rewards are all equal.
+                    baseline = dist.baseline(target.detach())
+                    metrics['reward_explained'] = torch.where(
+                        baseline > 1e-8, 1 - losses[key].detach() / baseline.clamp(min=1e-8), 0.0)
         scales = cfg.loss_scales
         total = scales.get('kl', 1.0) * kl_loss + sum(scales.get(k, 1.0) * v for k, v in losses.items())
-        metrics = {f'{k}_loss': v.detach() for k, v in losses.items()}
+        metrics.update({f'{k}_loss': v.detach() for k, v in losses.items()})
         metrics.update(kl=kl.detach().mean(), kl_rep=rep.mean(), kl_scale=self.kl_scale.value.clone(),
                        prior_ent=self.rssm.dist(prior).entropy().sum(-1).mean().detach(),
                        post_ent=self.rssm.dist(post).entropy().sum(-1).mean().detach())

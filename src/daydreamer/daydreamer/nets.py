@@ -112,18 +112,30 @@ class ChannelNorm(nn.LayerNorm):
 
 
 class MSE:
+    scale = 1.0
+
     def __init__(self, pred, dims):
         self.pred, self.dims = pred.float(), dims
         self.mean = self.mode = self.pred
 
+    def regressand(self, target):
+        return target
+
     def loss(self, target):
+        return self._squared(self.pred - self.regressand(target))
+
+    def baseline(self, target):
+        """Mean loss of the best constant prediction for these targets: what a head ignoring its input scores."""
+        flat = self.regressand(target.float()).reshape(-1, *target.shape[target.dim() - self.dims:])
+        return self._squared(flat - flat.mean(0)).mean()
+
+    def _squared(self, diff):
         dims = tuple(range(-self.dims, 0))
-        return (self.pred - target).pow(2).sum(dims) if dims else (self.pred - target).pow(2)
+        return self.scale * (diff.pow(2).sum(dims) if dims else diff.pow(2))
 
 
 class UnitNormal(MSE):
-    def loss(self, target):
-        return 0.5 * super().loss(target)
+    scale = 0.5
 
 
 class Symlog(MSE):
@@ -133,8 +145,8 @@ class Symlog(MSE):
         super().__init__(pred, dims)
         self.mean = self.mode = symexp(self.pred)
 
-    def loss(self, target):
-        return super().loss(symlog(target))
+    def regressand(self, target):
+        return symlog(target)
 
 
 class Binary:

@@ -569,13 +569,31 @@ def test_world_model_learns_a_fixed_batch():
                                       np.sin(0.2 * t + phase), 0 * t + phase], -1).astype(np.float32)
     batch['reward'] = batch['vector'][..., 0].copy()
     data = agent.preprocess(batch)
-    recon = []
+    recon, explained = [], []
     for _ in range(30):
         loss, _, metrics = agent.wm.loss(data)
         agent.opts['model'](loss)
         recon.append(float(metrics['vector_loss'] + metrics['reward_loss']))
+        explained.append(float(metrics['reward_explained']))
     assert np.isfinite(recon).all()
     assert np.mean(recon[-3:]) < 0.5 * np.mean(recon[:3]), recon
+    assert explained[0] < 0.2 and explained[-1] > 0.5, explained  # the reward head learns to see the reward
+
+
+def test_head_baseline_is_the_loss_of_the_best_constant_in_the_regressed_space():
+    target = torch.tensor([[-100.0, -1.0], [0.0, 2.0], [1000.0, 3.0]])
+    symlogged = torch.sign(target) * torch.log1p(target.abs())
+    for dist, regressed, scale in [(nets.Symlog(torch.zeros(3, 2), 0), symlogged, 1.0),
+                                   (nets.MSE(torch.zeros(3, 2), 1), target, 1.0),
+                                   (nets.UnitNormal(torch.zeros(3, 2), 1), target, 0.5)]:
+        mean = regressed.reshape(-1, *regressed.shape[regressed.dim() - dist.dims:]).mean(0)
+        expected = scale * (regressed - mean).pow(2)
+        expected = expected.sum(-1) if dist.dims else expected
+        torch.testing.assert_close(dist.baseline(target), expected.mean())
+        # A prediction of that constant scores exactly the baseline; anything else scores worse.
+        best = type(dist)(mean.expand_as(regressed), dist.dims)
+        torch.testing.assert_close(best.loss(target).mean(), dist.baseline(target))
+        assert dist.loss(target).mean() > dist.baseline(target)
 
 
 # ------------------------------------------------------------------------------------------------
