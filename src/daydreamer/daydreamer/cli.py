@@ -36,7 +36,8 @@ def _parser():
     parser.add_argument('--episodes', type=int, default=10, help='eval: episodes to run')
     parser.add_argument('--json', action='store_true', help='bench/eval: print one JSON object')
     parser.add_argument('--seconds', type=float, default=None, help='bench: time budget per measurement')
-    parser.add_argument('--steps', type=int, default=None, help='bench learn: env steps to train (sets run.steps)')
+    parser.add_argument('--steps', type=int, default=None,
+                        help='train, act, bench learn: env steps to run (the same as --run.steps N)')
     parser.add_argument('--verbose', '-v', action='store_true')
     return parser
 
@@ -49,6 +50,8 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     signal.signal(signal.SIGTERM, _terminate)
     args, rest = _parser().parse_known_args(argv)
+    if args.steps is not None:  # one meaning everywhere: a budget the run stops at, never silently ignored
+        rest += ['--run.steps', str(args.steps)]
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format='%(levelname)s %(name)s: %(message)s')
     try:
@@ -71,7 +74,7 @@ def _run(args, config):
         return 0
     if args.command == 'bench':
         from . import bench
-        result = bench.run(args.what, config, seconds=args.seconds, logdir=args.logdir, steps=args.steps)
+        result = bench.run(args.what, config, seconds=args.seconds, logdir=args.logdir)
         print(json.dumps(result) if args.json else '\n'.join(f'{k}: {v}' for k, v in result.items()))
         return 0
     logdir = args.logdir or str(Path('logdir') / config.task)

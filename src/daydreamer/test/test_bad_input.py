@@ -26,6 +26,13 @@ def test_unknown_config_key_names_it_and_suggests(tmp_path):
     assert not (tmp_path / 'config.yaml').exists()
 
 
+def test_steps_flag_sets_the_run_budget_for_every_command():
+    # `train --steps N` once ran forever: the flag only reached `bench learn`.
+    result = cli('config', '--configs', 'point', '--steps', '1234')
+    assert result.returncode == 0, result.stderr
+    assert 'steps=1234 ' in result.stdout
+
+
 def test_wrong_value_type_names_key_and_type(tmp_path):
     result = cli('train', '--logdir', str(tmp_path), '--batch_size', 'sixteen')
     assert result.returncode == 2

@@ -20,7 +20,7 @@ ARGS = ['--configs', 'point', 'debug', '--run.train_fill', '200', '--run.save_ev
 
 def command(logdir, steps):
     return [sys.executable, '-m', 'daydreamer.cli', 'train', '--logdir', str(logdir), *ARGS,
-            '--run.steps', str(steps)]
+            '--steps', str(steps)]  # the rerun below must stop there: `train` honours --steps
 
 
 def wait_for(predicate, timeout, proc):
