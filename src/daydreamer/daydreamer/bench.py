@@ -328,9 +328,9 @@ def bench_learn(config, logdir, steps, eval_every=None):
             'curve_csv': str(logdir / 'curve.csv'), 'curve_png': str(png) if png else None}
 
 
-def run(what, config, seconds=None, logdir=None, steps=None):
-    """Dispatches `daydreamer bench WHAT`. 'learn' needs `steps` (else the config's run.steps when it is
-    a real budget) and writes into `logdir` (default logdir/bench-learn-<task>)."""
+def run(what, config, seconds=None, logdir=None):
+    """Dispatches `daydreamer bench WHAT`. 'learn' trains for the config's run.steps (`--steps N`), which must
+    be a real budget, and writes into `logdir` (default logdir/bench-learn-<task>)."""
     if what == 'actor':
         return bench_actor(config, **({'seconds': seconds} if seconds else {}))
     if what == 'learner':
@@ -341,9 +341,7 @@ def run(what, config, seconds=None, logdir=None, steps=None):
     if what == 'env':
         return bench_env(config, **({'seconds': seconds} if seconds else {}))
     if what == 'learn':
-        if steps is None:
-            if config.run.steps >= 10 ** 9:
-                raise SystemExit('error: bench learn needs a step budget (--steps N, or --run.steps N)')
-            steps = config.run.steps
-        return bench_learn(config, logdir or str(Path('logdir') / f'bench-learn-{config.task}'), steps)
+        if config.run.steps >= 10 ** 9:
+            raise SystemExit('error: bench learn needs a step budget (--steps N, or --run.steps N)')
+        return bench_learn(config, logdir or str(Path('logdir') / f'bench-learn-{config.task}'), config.run.steps)
     raise SystemExit(f"error: bench needs one of actor, env, learn, learner, replay (got {what!r})")

@@ -36,8 +36,9 @@ def test_bench_env_sphero_renders():
 
 def test_bench_learn_writes_curve(tmp_path):
     config = load_config(['point', 'debug'], {'run.train_fill': 200, 'run.eval_every': 200, 'run.log_every': 200,
-                                              'run.train_ratio': 8, 'run.eval_eps': 1, 'run.log_seconds': 60.0})
-    result = bench.run('learn', config, logdir=str(tmp_path), steps=400)
+                                              'run.train_ratio': 8, 'run.eval_eps': 1, 'run.log_seconds': 60.0,
+                                              'run.steps': 400})
+    result = bench.run('learn', config, logdir=str(tmp_path))
     assert result['steps'] == 400 and result['evals'] >= 1 and result['eval_every'] == 200
     with open(tmp_path / 'curve.csv') as f:
         rows = list(csv.DictReader(f))
