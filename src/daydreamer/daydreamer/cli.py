@@ -37,7 +37,7 @@ def _parser():
     parser.add_argument('--json', action='store_true', help='bench/eval: print one JSON object')
     parser.add_argument('--seconds', type=float, default=None, help='bench: time budget per measurement')
     parser.add_argument('--steps', type=int, default=None,
-                        help='train, act, bench learn: env steps to run (the same as --run.steps N)')
+                        help='train, act, learn, bench learn: env steps to run (the same as --run.steps N)')
     parser.add_argument('--verbose', '-v', action='store_true')
     return parser
 

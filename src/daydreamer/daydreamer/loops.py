@@ -631,13 +631,16 @@ def learn(config, logdir):
     last_save = last_sync = last_scan = time.monotonic()
     last_log, metrics = counters['updates'], {}
     stop = StopSignals()
+    # run.steps is the actor's env-step budget here too: stop once the actor has reached it and the updates
+    # due for it are done.
+    final_updates = due_updates(run.steps, config)
     try:
-        while counters['updates'] < run.steps and not stop:
+        while not stop and (counters['step'] < run.steps or counters['updates'] < final_updates):
             if time.monotonic() - last_scan > 0.5:
                 last_scan = time.monotonic()
                 replay.update()
                 counters['step'] = int(read_json(logdir / 'actor.json', {}).get('step', counters['step']))
-            if counters['updates'] >= due_updates(counters['step'], config) or not replay.ready():
+            if counters['updates'] >= due_updates(min(counters['step'], run.steps), config) or not replay.ready():
                 time.sleep(0.05)
                 logger.progress(counters['updates'], actor_step=counters['step'], replay=len(replay), waiting=1)
                 continue

@@ -62,3 +62,22 @@ def test_train_holds_the_train_ratio(tmp_path):
     due = config.run.pretrain + (counters['step'] - 200) * 64 // (config.batch_size * config.replay_chunk)
     assert counters['step'] >= 700
     assert due - 1 <= counters['updates'] <= due
+
+
+def test_learn_stops_at_the_actors_step_budget(tmp_path):
+    """`learn --steps N` means the actor's N env steps, as in act and train: once the actor has written them
+    and the updates due for them are done, the learner saves and exits (it used to count updates)."""
+    from daydreamer import loops
+    from daydreamer.config import load_config
+    config = load_config(['point', 'debug'], {'run.train_fill': 200, 'run.steps': 300, 'run.eval_every': 0,
+                                              'run.train_ratio': 32, 'replay.chunk': 16})
+    assert loops.act(config, tmp_path)['step'] >= 300
+    learner = start('learn', tmp_path, '--steps', '300', '--run.train_ratio', '32')
+    try:
+        out = learner.communicate(timeout=120)[0]
+    finally:
+        learner.kill()
+    assert learner.returncode == 0, out
+    due = loops.due_updates(300, config)
+    assert due == 1 + 100 * 32 // (8 * 16)
+    assert checkpoint.CheckpointDir(tmp_path / 'checkpoints', 'ckpt').latest()[0]['counters']['updates'] == due
