@@ -298,18 +298,18 @@ def _plot(path, task, series, frames_per_step, title):
     return path
 
 
-def bench_learn(config, logdir, steps, eval_every=None):
-    """Trains `steps` env steps with `loops.train` (which evaluates greedily every `run.eval_every` env
+def bench_learn(config, logdir, eval_every=None):
+    """Trains `run.steps` env steps with `loops.train` (which evaluates greedily every `run.eval_every` env
     steps over `run.eval_eps` episodes and logs eval_return to metrics.jsonl), then writes the curve.
 
-    eval_every: None takes the config's `run.eval_every` when it is between 1 and `steps`, else steps/10.
-    Rerunning with the same logdir resumes the run up to the new `steps`."""
+    eval_every: None takes the config's `run.eval_every` when it is between 1 and `run.steps`, else
+    run.steps/10. Rerunning with the same logdir resumes the run up to the new `run.steps`."""
     from daydreamer import loops
-    steps = int(steps)
+    steps = int(config.run.steps)
     if eval_every is None:
         every = config.run.eval_every
         eval_every = every if 0 < every <= steps else max(1, steps // 10)
-    config = config.update({'run.steps': steps, 'run.eval_every': int(eval_every)})
+    config = config.update({'run.eval_every': int(eval_every)})
     logdir = Path(logdir)
     begin = time.perf_counter()
     counters = loops.train(config, logdir)
@@ -343,5 +343,5 @@ def run(what, config, seconds=None, logdir=None):
     if what == 'learn':
         if config.run.steps >= 10 ** 9:
             raise SystemExit('error: bench learn needs a step budget (--steps N, or --run.steps N)')
-        return bench_learn(config, logdir or str(Path('logdir') / f'bench-learn-{config.task}'), config.run.steps)
+        return bench_learn(config, logdir or str(Path('logdir') / f'bench-learn-{config.task}'))
     raise SystemExit(f"error: bench needs one of actor, env, learn, learner, replay (got {what!r})")
