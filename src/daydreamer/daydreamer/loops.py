@@ -84,7 +84,7 @@ def make_agent(config, env, device='cpu'):
 def make_replay(config, logdir):
     return Replay(Path(logdir) / 'replay', config.replay.size, config.replay_chunk, chunk=config.replay.chunk,
                   minlen=config.replay.minlen, prio_starts=config.replay.prio_starts,
-                  prio_ends=config.replay.prio_ends, seed=config.seed)
+                  prio_ends=config.replay.prio_ends, reward_frac=config.replay.reward_frac, seed=config.seed)
 
 
 def due_updates(step, config):

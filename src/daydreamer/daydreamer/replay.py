@@ -66,6 +66,7 @@ class _Episode:
         self.uuid = uid
         self.data = {k: np.empty((size,) + shape, dtype) for k, (shape, dtype) in spec.items()}
         self.lo = self.n = 0
+        self.shift = 0         # rows dropped from the front of the arrays: row i is logical row i + shift
         self.seq = 0           # own episodes: next chunk to write; loaded ones: next chunk expected
         self.written = None    # own episodes: index of the first row not yet on disk
         self.alive = True      # False once evicted
@@ -85,7 +86,7 @@ class _Episode:
             data[key] = np.empty((size,) + old.shape[1:], old.dtype)
             data[key][:live] = old[keep:self.n]
         self.data = data  # a new dict: samplers holding the old one keep valid rows
-        self.lo, self.n = self.lo - keep, self.n - keep
+        self.lo, self.n, self.shift = self.lo - keep, self.n - keep, self.shift + keep
         if self.written is not None:
             self.written -= keep
 
@@ -97,11 +98,15 @@ class Replay:
       than capacity is trimmed at its start). length: rows per sampled window. chunk: rows per file of an open
       episode. minlen: episodes shorter than max(length, minlen) are stored but not sampled. prio_starts,
       prio_ends: start draws range over [-prio_starts*length, L - length + prio_ends*length] (L rows), clipped
-      to valid starts; 0/1 is DayDreamer's end weighting. load: reload the newest files up to capacity.
+      to valid starts; 0/1 is DayDreamer's end weighting. reward_frac: the expected fraction of each batch's
+      windows drawn to contain a step with nonzero reward, chosen among the held ones with probability
+      proportional to |reward| (the rest are drawn as above): for sparse rewards that uniform windows rarely
+      show, such as the arms' +10 placements; 0 is DayDreamer's sampling. load:
+      reload the newest files up to capacity.
     """
 
     def __init__(self, directory, capacity, length, chunk=64, minlen=0, prio_starts=0.0, prio_ends=1.0,
-                 seed=0, load=True):
+                 reward_frac=0.0, seed=0, load=True):
         if length < 1 or chunk < 1:
             raise ValueError(f'Replay needs length >= 1 and chunk >= 1, got {length} and {chunk}')
         if capacity < max(length, minlen):
@@ -109,6 +114,9 @@ class Replay:
         self.directory = str(directory)
         self.capacity, self.length, self.chunk = int(capacity), int(length), int(chunk)
         self.minlen, self.prio_starts, self.prio_ends = int(minlen), float(prio_starts), float(prio_ends)
+        if not 0.0 <= reward_frac <= 1.0:
+            raise ValueError(f'Replay reward_frac must lie in [0, 1], got {reward_frac}')
+        self.reward_frac = float(reward_frac)
         self._need = max(self.length, self.minlen)
         self._rng = np.random.default_rng(seed)
         self._lock = threading.Lock()          # guards everything in memory; held only briefly
@@ -117,6 +125,8 @@ class Replay:
         self._eps = collections.OrderedDict()  # episodes in insertion order (an ordered set)
         self._eligible, self._index = [], {}   # episodes long enough to sample, and their positions
         self._open = {}                        # worker -> own episode being added
+        self._events = []                      # (episode, logical row, |reward|) of nonzero rewards (pruned lazily)
+        self._events_max = 0.0                 # largest |reward| ever in _events
         self._tail = {}                        # uuid -> loaded episode that the next chunk file extends
         self._seen, self._deferred, self._ignored = set(), set(), set()
         self._steps = 0
@@ -167,6 +177,8 @@ class Replay:
             ep.reserve(1)
             for key, value in row.items():
                 ep.data[key][ep.n] = value
+            if 'reward' in row and row['reward'] != 0:
+                self._add_events(ep, [0], row['reward'].reshape(1))
             ep.n += 1
             self._steps += 1
             self._refresh(ep)
@@ -190,18 +202,20 @@ class Replay:
         return self._ingest(defer=True)
 
     def sample(self, batch):
-        """A dict {key: array (batch, length, ...)} of windows from uniformly chosen episodes."""
+        """A dict {key: array (batch, length, ...)} of windows from uniformly chosen episodes (and, with
+        reward_frac, windows around uniformly chosen nonzero rewards)."""
         length = self.length
         with self._lock:
             if not self._eligible:
                 raise RuntimeError(f'Replay has no episode with at least {self._need} rows yet '
                                    f'({self._steps} rows in {len(self._eps)} episodes)')
-            eps = [self._eligible[i] for i in self._rng.integers(len(self._eligible), size=batch)]
-            totals = np.array([len(ep) for ep in eps])
+            picks = self._reward_windows(self._rng.binomial(batch, self.reward_frac)) if self.reward_frac else []
+            eps = [self._eligible[i] for i in self._rng.integers(len(self._eligible), size=batch - len(picks))]
+            totals = np.array([len(ep) for ep in eps], np.int64)
             starts = self._rng.integers(-int(length * self.prio_starts),
                                         totals - length + int(length * self.prio_ends) + 1)
             starts = np.clip(starts, 0, totals - length)
-            picks = [(ep.data, ep.lo + int(start)) for ep, start in zip(eps, starts)]
+            picks += [(ep.data, ep.lo + int(start)) for ep, start in zip(eps, starts)]
             spec = self._spec
         # Copy outside the lock: these rows are immutable, and ep.data is replaced (not changed) on growth.
         out = {k: np.empty((batch, length) + shape, dtype) for k, (shape, dtype) in spec.items()}
@@ -212,6 +226,33 @@ class Replay:
         return out
 
     # ------------------------------------------------------------------------------------ memory (locked)
+
+    def _add_events(self, ep, rows, rewards):
+        """Index the nonzero finite rewards at `rows` of the rows about to be appended to `ep`."""
+        for i in rows:
+            size = abs(float(rewards[i]))
+            if 0 < size < np.inf:  # False for NaN
+                self._events.append((ep, ep.n + ep.shift + int(i), size))
+                self._events_max = max(self._events_max, size)
+
+    def _reward_windows(self, count):
+        """Up to `count` (data, start) picks of windows that contain a held nonzero reward, drawn with
+        probability proportional to |reward| (by rejection). Evicted rewards are forgotten when drawn; rewards
+        of episodes still too short to sample are skipped."""
+        picks, events = [], self._events
+        for _ in range(64 * count):
+            if len(picks) == count or not events:
+                break
+            i = int(self._rng.integers(len(events)))
+            ep, row, size = events[i]
+            row -= ep.shift
+            if not ep.alive or row < ep.lo:
+                events[i] = events[-1]
+                events.pop()
+            elif ep in self._index and self._rng.random() * self._events_max < size:
+                low, high = max(ep.lo, row - self.length + 1), min(row, ep.n - self.length)
+                picks.append((ep.data, int(self._rng.integers(low, high + 1))))
+        return picks
 
     def _refresh(self, ep):
         """Keep the list of sampleable episodes in sync with `ep`'s length (O(1) swap-remove)."""
@@ -387,6 +428,8 @@ class Replay:
         ep.reserve(file.nrows)
         for key, value in data.items():
             ep.data[key][ep.n:ep.n + file.nrows] = value
+        if 'reward' in data:
+            self._add_events(ep, np.flatnonzero(data['reward']), data['reward'])
         ep.n += file.nrows
         ep.seq = file.seq + 1
         self._steps += file.nrows

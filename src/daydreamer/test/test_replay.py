@@ -344,3 +344,82 @@ def test_stats_and_constructor_checks(tmp_path):
                             'replay_written_files': 3, 'replay_corrupt_files': 0}
     with pytest.raises(ValueError):
         Replay(tmp_path, capacity=3, length=4)
+
+
+def sparse_episode(replay, ep, n, rewards, worker=0, last=True):
+    """An episode of n rows whose reward is 0 except at the rows in `rewards` (a set: 1 there, or a dict)."""
+    for t in range(n):
+        step = row(ep, t, last=last and t == n - 1)
+        step['reward'] = (rewards.get(t, 0.0) if isinstance(rewards, dict) else float(t in rewards))
+        replay.add(step, worker)
+
+
+def test_reward_frac_draws_windows_around_sparse_rewards(tmp_path):
+    rewards = {37, 420}
+    uniform = Replay(tmp_path / 'uniform', capacity=10000, length=8, seed=3)
+    sparse_episode(uniform, 0, 1000, rewards)
+    base = (uniform.sample(4000)['reward'] != 0).any(1).mean()
+    assert base < 0.05  # uniform windows rarely show the two rewards
+    replay = Replay(tmp_path / 'frac', capacity=10000, length=8, reward_frac=0.5, seed=3)
+    sparse_episode(replay, 0, 1000, rewards)
+    batch = replay.sample(4000)
+    check_windows(batch)
+    hit = (batch['reward'] != 0).any(1)
+    assert abs(hit.mean() - (0.5 + 0.5 * base)) < 0.04
+    # the reward sits anywhere in its window, uniformly: each of the 8 positions holds about 1/8 of them
+    position = np.argmax(batch['reward'][hit] != 0, axis=1)
+    assert np.bincount(position, minlength=8).min() > hit.sum() / 8 * 0.7
+    starts = batch['vector'][hit, 0, 1].astype(int)
+    assert set(starts) <= set(range(30, 38)) | set(range(413, 421))
+
+
+def test_reward_frac_weights_rewards_by_size(tmp_path):
+    # a +10 placement, 9 grasps (+1) and 9 drops (-1); NaN and inf rewards are not indexed
+    rewards = {10 * k: 1.0 for k in range(1, 10)}
+    rewards.update({10 * k + 5: -1.0 for k in range(1, 10)})
+    rewards.update({300: 10.0, 400: np.nan, 500: np.inf})
+    replay = Replay(tmp_path, capacity=10000, length=4, reward_frac=1.0, prio_ends=0.0, seed=7)
+    sparse_episode(replay, 0, 600, rewards)
+    batch = replay.sample(6000)
+    check_windows(batch)
+    reward = np.nan_to_num(batch['reward'], posinf=0)
+    assert (reward != 0).any(1).all()
+    placements = (reward == 10).any(1).mean()
+    assert abs(placements - 10 / 28) < 0.03  # |reward|-weighted: 10 of 10 + 9 + 9
+    assert abs((reward == -1).any(1).mean() - 9 / 28) < 0.03
+
+
+def test_reward_frac_windows_stay_in_bounds_and_forget_evicted_rewards(tmp_path):
+    replay = Replay(tmp_path, capacity=100, length=8, chunk=16, reward_frac=1.0, seed=4)
+    sparse_episode(replay, 0, 60, {0, 59})   # rewards at both ends of an episode that gets evicted
+    sparse_episode(replay, 1, 60, {2, 58})
+    sparse_episode(replay, 2, 30, {29})
+    eps, starts = check_windows(replay.sample(2000))
+    assert set(eps) == {1, 2}
+    assert set(starts[eps == 1]) == set(range(0, 3)) | set(range(51, 53))
+    assert set(starts[eps == 2]) == {22}
+    assert all(e[0].alive for e in replay._events)  # the evicted episode's rewards were dropped when drawn
+    sparse_episode(replay, 3, 5, {1}, last=False)  # too short to sample: its reward waits
+    assert set(check_windows(replay.sample(500))[0]) <= {1, 2}
+    no_rewards = Replay(tmp_path / 'none', capacity=100, length=8, reward_frac=1.0)
+    sparse_episode(no_rewards, 0, 20, set())
+    check_windows(no_rewards.sample(50))  # falls back to uniform windows
+    with pytest.raises(ValueError, match='reward_frac'):
+        Replay(tmp_path / 'bad', capacity=100, length=8, reward_frac=1.5)
+
+
+def test_reward_frac_finds_rewards_after_reload_and_growth(tmp_path):
+    writer = Replay(tmp_path, capacity=10000, length=8, chunk=16)
+    sparse_episode(writer, 0, 500, {100, 333})  # the arrays grow (and compact) while the episode is written
+    sparse_episode(writer, 1, 50, {10}, last=False)
+    writer.flush()
+    reader = Replay(tmp_path, capacity=10000, length=8, reward_frac=1.0, seed=5)
+    batch = reader.sample(1000)
+    eps, starts = check_windows(batch)
+    assert (batch['reward'] != 0).any(1).all()
+    assert set(zip(eps, starts)) <= {(0, s) for s in range(93, 101)} | {(0, s) for s in range(326, 334)} | \
+        {(1, s) for s in range(3, 11)}
+    trimmed = Replay(tmp_path / 'trim', capacity=200, length=8, reward_frac=1.0, seed=6)
+    sparse_episode(trimmed, 0, 1000, {100, 900}, last=False)  # one endless episode: its start is trimmed
+    eps, starts = check_windows(trimmed.sample(500))
+    assert set(starts) == set(range(893, 901))
