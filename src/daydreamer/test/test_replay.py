@@ -423,3 +423,13 @@ def test_reward_frac_finds_rewards_after_reload_and_growth(tmp_path):
     sparse_episode(trimmed, 0, 1000, {100, 900}, last=False)  # one endless episode: its start is trimmed
     eps, starts = check_windows(trimmed.sample(500))
     assert set(starts) == set(range(893, 901))
+
+
+def test_reward_frac_comes_from_the_config(tmp_path):
+    from daydreamer import loops
+    from daydreamer.config import load_config
+    config = load_config(['debug'], overrides={'replay': {'reward_frac': 0.25}})
+    assert loops.make_replay(config, tmp_path).reward_frac == 0.25
+    assert loops.make_replay(load_config(['debug']), tmp_path / 'default').reward_frac == 0.0
+    with pytest.raises(ValueError, match='reward_frac must lie in'):
+        loops.make_replay(load_config(['debug'], overrides={'replay': {'reward_frac': -0.1}}), tmp_path / 'bad')
