@@ -101,8 +101,8 @@ class Replay:
       to valid starts; 0/1 is DayDreamer's end weighting. reward_frac: the expected fraction of each batch's
       windows drawn to contain a step with nonzero reward, chosen among the held ones with probability
       proportional to |reward| (the rest are drawn as above): for sparse rewards that uniform windows rarely
-      show, such as the arms' +10 placements; 0 is DayDreamer's sampling. load:
-      reload the newest files up to capacity.
+      show, such as the arms' +10 placements; 0 is DayDreamer's sampling. load: reload the newest files up
+      to capacity.
     """
 
     def __init__(self, directory, capacity, length, chunk=64, minlen=0, prio_starts=0.0, prio_ends=1.0,
@@ -203,7 +203,7 @@ class Replay:
 
     def sample(self, batch):
         """A dict {key: array (batch, length, ...)} of windows from uniformly chosen episodes (and, with
-        reward_frac, windows around uniformly chosen nonzero rewards)."""
+        reward_frac, windows around nonzero rewards drawn in proportion to |reward|)."""
         length = self.length
         with self._lock:
             if not self._eligible:
