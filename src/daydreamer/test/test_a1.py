@@ -237,6 +237,25 @@ def test_model_from_urdf():
     assert m.npair == m.ngeom - 1   # every robot geom touches the floor, nothing else
 
 
+
+def test_no_implicit_damping_keeps_physics_identical():
+    """build_model turns MuJoCo's implicit damping off (a speed-up): with no joint damping to integrate, the
+    motion under random actions, falls and contacts included, is bit-identical to the default."""
+    mujoco = need_mujoco()
+    from daydreamer.envs.a1 import A1Sim
+    flag = int(mujoco.mjtDisableBit.mjDSBL_EULERDAMP)
+
+    def rollout(disable):
+        env = A1Sim(seed=3, render=False, start='random')
+        assert env.model.opt.disableflags & flag
+        if not disable:
+            env.model.opt.disableflags &= ~flag
+        rng = np.random.default_rng(0)
+        env.step({'action': a1.STAND_ACTION, 'reset': True})
+        return np.stack([env.step({'action': rng.uniform(-1, 1, 12)})['vector'] for _ in range(60)])
+
+    np.testing.assert_array_equal(rollout(True), rollout(False))
+
 def test_standing_pose_held(standing):
     obs = stand_still(standing, 40)   # 2 s
     assert obs['log_upright'] > 0.99 and 0.23 < obs['log_height'] < 0.28

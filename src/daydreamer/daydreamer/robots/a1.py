@@ -150,6 +150,8 @@ class SafetyFilter:
         if (self.stop_kd <= 0).any():
             raise ValueError('the safety stop needs damping: stop_kd must be > 0')
         self.max_delta = float(max_delta)
+        self._delta = np.full(NUM_JOINTS, self.max_delta)   # arrays: ufuncs convert a scalar bound on every call
+        self._neg_delta = -self._delta
         self.low, self.high = np.asarray(low, np.float64), np.asarray(high, np.float64)
         self.torque_stop = float(torque_stop)
         self.lowpass = LowPassFilter(*butterworth_lowpass(cutoff, rate)) if lowpass else None
@@ -208,8 +210,8 @@ class SafetyFilter:
             return q_cmd
         e = self._e                                        # clip to +-max_delta around the measured angle
         np.subtract(self.targets[i], q, out=e)
-        np.minimum(e, self.max_delta, out=e)
-        np.maximum(e, -self.max_delta, out=e)
+        np.minimum(e, self._delta, out=e)
+        np.maximum(e, self._neg_delta, out=e)
         np.add(q, e, out=q_cmd)
         if check:
             tau = self.tau                                 # PD: tau = Kp (q_cmd - q) - Kd dq
