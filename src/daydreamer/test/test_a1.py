@@ -237,7 +237,6 @@ def test_model_from_urdf():
     assert m.npair == m.ngeom - 1   # every robot geom touches the floor, nothing else
 
 
-
 def test_no_implicit_damping_keeps_physics_identical():
     """build_model turns MuJoCo's implicit damping off (a speed-up): with no joint damping to integrate, the
     motion under random actions, falls and contacts included, is bit-identical to the default."""
@@ -255,6 +254,7 @@ def test_no_implicit_damping_keeps_physics_identical():
         return np.stack([env.step({'action': rng.uniform(-1, 1, 12)})['vector'] for _ in range(60)])
 
     np.testing.assert_array_equal(rollout(True), rollout(False))
+
 
 def test_standing_pose_held(standing):
     obs = stand_still(standing, 40)   # 2 s
