@@ -435,6 +435,34 @@ def test_multithreaded_executor_runs_reentrant_callbacks_in_parallel(rclpy):
     assert peak[0] >= 2
 
 
+def test_nodes_added_and_removed_while_another_thread_spins(rclpy):
+    # Real executors allow it from any thread; the double once deadlocked here (remove_node woke the graph
+    # while holding its node lock, which the spinning thread takes in the opposite order).
+    import time
+    from rclpy.executors import MultiThreadedExecutor
+    from rclpy.node import Node
+    from std_msgs.msg import Int32
+    talker, listener = Node('talker'), Node('listener')
+    pub = talker.create_publisher(Int32, 'x', 10)
+    talker.create_timer(0.001, lambda: pub.publish(Int32(data=1)))
+    got = []
+    listener.create_subscription(Int32, 'x', got.append, 10)
+    ex = MultiThreadedExecutor(num_threads=4)
+    ex.add_node(listener)
+    thread = threading.Thread(target=ex.spin, daemon=True)
+    thread.start()
+    for _ in range(20):
+        ex.add_node(talker)
+        time.sleep(0.005)
+        ex.remove_node(talker)
+    seen = len(got)
+    time.sleep(0.05)
+    ex.shutdown()
+    thread.join(timeout=5.0)
+    assert not thread.is_alive(), 'the executor hung while nodes came and went'
+    assert seen > 0 and len(got) == seen, 'a removed node must stop running its timers'
+
+
 # ------------------------------------------------------------------------------------------------ services
 
 def test_service_roundtrip_and_future(rclpy):

@@ -79,6 +79,17 @@ def run_graph(robot, bridge_node, configs, overrides, done, timeout, tmp_path):
     try:
         while time.monotonic() - start < timeout and not done(nodes):
             time.sleep(0.2)
+        # Stop the driver, so that no new steps (and rows) start, then let messages in flight reach every
+        # subscriber: a batch the learner has taken may still be queued for the probe.
+        executor.remove_node(nodes['sim'])
+        deadline, last, since = time.monotonic() + 5.0, None, 0.0
+        while time.monotonic() < deadline:
+            now, counts = time.monotonic(), (nodes['probe'].rows, nodes['learner'].counts['rows'])
+            if counts != last:
+                last, since = counts, now
+            elif counts[0] == counts[1] and now - since >= 0.3:
+                break
+            time.sleep(0.02)
     finally:
         executor.shutdown()
         thread.join(timeout=10.0)

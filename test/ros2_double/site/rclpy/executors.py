@@ -69,22 +69,25 @@ class Executor:
         self.wake()
         return True
 
+    # wake() takes the graph's lock, which a spinning thread holds while it reads the node list: waking
+    # under _nodes_lock would deadlock with it (real rclpy lets any thread add or remove nodes mid-spin).
     def add_node(self, node):
         with self._nodes_lock:
-            if node not in self._nodes:
-                self._nodes.append(node)
-                node.executor = self
-                self.wake()
-                return True
-            return False
+            if node in self._nodes:
+                return False
+            self._nodes.append(node)
+            node.executor = self
+        self.wake()
+        return True
 
     def remove_node(self, node):
         with self._nodes_lock:
-            if node in self._nodes:
-                self._nodes.remove(node)
-                if node._Node__executor is self:
-                    node._Node__executor = None
-                self.wake()
+            if node not in self._nodes:
+                return
+            self._nodes.remove(node)
+            if node._Node__executor is self:
+                node._Node__executor = None
+        self.wake()
 
     def wake(self):
         GRAPH.notify()
