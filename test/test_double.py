@@ -455,8 +455,9 @@ def test_nodes_added_and_removed_while_another_thread_spins(rclpy):
         ex.add_node(talker)
         time.sleep(0.005)
         ex.remove_node(talker)
+    time.sleep(0.05)  # messages the talker queued before its removal may still be delivered
     seen = len(got)
-    time.sleep(0.05)
+    time.sleep(0.1)
     ex.shutdown()
     thread.join(timeout=5.0)
     assert not thread.is_alive(), 'the executor hung while nodes came and went'
