@@ -3,7 +3,7 @@
   daydreamer train --configs a1 --logdir DIR [--key value ...]   actor and learner in one process
   daydreamer act   --configs a1 --logdir DIR                     acting half: writes experience, loads weights
   daydreamer learn --configs a1 --logdir DIR                     learning half: trains, publishes weights
-  daydreamer eval  --logdir DIR [--episodes N]                   greedy returns of the saved policy
+  daydreamer eval  --logdir DIR [--episodes N] [--policy P]      returns of the saved policy (greedy)
   daydreamer bench actor|learner|replay|env [--configs ...] [--json] [--seconds S]
   daydreamer bench learn --configs ... --task T --steps N --logdir DIR   learning curve: curve.csv, curve.png
   daydreamer config [--configs ...] [--key value ...]            print the merged config
@@ -34,6 +34,8 @@ def _parser():
     parser.add_argument('what', nargs='?', help='for bench: actor, env, learn, learner or replay')
     parser.add_argument('--logdir', help='run directory (created, or resumed when it exists)')
     parser.add_argument('--episodes', type=int, default=10, help='eval: episodes to run')
+    parser.add_argument('--policy', choices=('greedy', 'sample', 'random'), default='greedy',
+                        help='eval: greedy (mode), sample (as in training episodes) or random (baseline)')
     parser.add_argument('--json', action='store_true', help='bench/eval: print one JSON object')
     parser.add_argument('--seconds', type=float, default=None, help='bench: time budget per measurement')
     parser.add_argument('--steps', type=int, default=None,
@@ -86,12 +88,13 @@ def _run(args, config):
     elif args.command == 'learn':
         loops.learn(config, logdir)
     elif args.command == 'eval':
-        result = loops.evaluate(config, logdir, args.episodes)
+        result = loops.evaluate(config, logdir, args.episodes, args.policy)
         if args.json:
             print(json.dumps(result))
         else:
-            print(f"{result['task']}: return {result['return_mean']:.2f} +- {result['return_std']:.2f} over "
-                  f"{result['episodes']} episodes ({result['source']} after {result['updates']:,} updates)")
+            print(f"{result['task']} ({result['policy']}): return {result['return_mean']:.2f} +- "
+                  f"{result['return_std']:.2f} over {result['episodes']} episodes "
+                  f"({result['source']} after {result['updates']:,} updates)")
             means = result['means']
             for key in sorted(k[len('mean_'):] for k in means if k.startswith('mean_log_')):
                 print(f"  {key}: per episode sum {means['sum_' + key]:.4g}, mean {means['mean_' + key]:.4g}, "

@@ -543,15 +543,18 @@ def episode_means(episodes):
     return {k: float(np.mean([e[k] for e in episodes if k in e])) for k in keys}
 
 
-def evaluate_policy(config, agent, episodes, env=None):
-    """Greedy episodes on a fresh eval env (or `env`); returns their summaries (see `Driver`)."""
+def evaluate_policy(config, agent, episodes, env=None, mode='eval'):
+    """Episodes on a fresh eval env (or `env`); returns their summaries (see `Driver`).
+
+    mode: 'eval' (greedy), 'explore' (the sampling policy that collects experience) or 'random'.
+    """
     own = env is None
     env = env or make_env(config, mode='eval')
     driver = Driver([lambda: env], restart=False)
     done = []
     try:
         while len(done) < episodes:
-            done += driver.step(agent.policy, 'eval')[1]
+            done += driver.step(agent.policy, mode)[1]
     finally:
         if own:  # a rendering env holds a GL context
             env.close()
@@ -676,26 +679,37 @@ def learn(config, logdir):
     return counters
 
 
-def evaluate(config, logdir, episodes):
-    """Runs the newest checkpoint (or published weights) greedily; returns a summary dict."""
+EVAL_MODES = {'greedy': 'eval', 'sample': 'explore', 'random': 'random'}
+
+
+def evaluate(config, logdir, episodes, policy='greedy'):
+    """Runs the newest checkpoint (or published weights) on the eval env; returns a summary dict.
+
+    policy: 'greedy' (the mode of every distribution), 'sample' (the exploring policy, as in training
+    episodes) or 'random' (uniform actions, no weights needed: the baseline on the same env and seeds).
+    """
+    if policy not in EVAL_MODES:
+        raise ValueError(f'eval policy {policy!r}: expected one of {sorted(EVAL_MODES)}')
     logdir = Path(logdir)
     device = setup(config)
     env = make_env(config, mode='eval')
     agent = make_agent(config, env, device)
-    counters = Checkpoints(config, logdir).restore(agent, device)
-    source = 'checkpoint'
-    if counters is None:
-        weights = Weights(logdir)
-        if not weights.poll(agent, device):
-            raise SystemExit(f'error: no checkpoint or policy weights in {logdir} '
-                             '(expected checkpoints/ckpt-*.safetensors or weights/policy-*.safetensors)')
-        counters, source = {'updates': weights.loaded}, 'weights'
+    counters, source = {}, 'random'
+    if policy != 'random':
+        counters, source = Checkpoints(config, logdir).restore(agent, device), 'checkpoint'
+        if counters is None:
+            weights = Weights(logdir)
+            if not weights.poll(agent, device):
+                env.close()
+                raise SystemExit(f'error: no checkpoint or policy weights in {logdir} '
+                                 '(expected checkpoints/ckpt-*.safetensors or weights/policy-*.safetensors)')
+            counters, source = {'updates': weights.loaded}, 'weights'
     try:
-        done = evaluate_policy(config, agent, episodes, env)
+        done = evaluate_policy(config, agent, episodes, env, EVAL_MODES[policy])
     finally:
         env.close()
     returns = [e['return'] for e in done]
-    return {'task': config.task, 'source': source, 'updates': int(counters.get('updates', 0)),
+    return {'task': config.task, 'policy': policy, 'source': source, 'updates': int(counters.get('updates', 0)),
             'step': int(counters.get('step', 0)), 'episodes': len(returns),
             'return_mean': float(np.mean(returns)), 'return_std': float(np.std(returns)),
             'returns': [float(r) for r in returns], 'means': episode_means(done)}

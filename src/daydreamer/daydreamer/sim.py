@@ -3,11 +3,13 @@
 MuJoCo reads MUJOCO_GL when it is first imported, so `import_mujoco()` chooses the backend before that:
 the user's MUJOCO_GL if set, else EGL when libEGL is present, else OSMesa. Frames are small (64x64), so
 shadows, reflections, skybox and multisampling are switched off: they cost most of the render time and
-carry no signal.
+carry no signal. MuJoCo's warnings (e.g. an unstable simulation) go to the `daydreamer.sim` logger instead
+of MUJOCO_LOG.TXT in the working directory.
 """
 
 import concurrent.futures
 import ctypes.util
+import logging
 import os
 
 _BACKENDS = {'egl': 'EGL', 'osmesa': 'OSMesa'}
@@ -32,7 +34,12 @@ def import_mujoco():
     if os.environ['MUJOCO_GL'] in _BACKENDS:
         os.environ.setdefault('PYOPENGL_PLATFORM', os.environ['MUJOCO_GL'])
     import mujoco
+    mujoco.set_mju_user_warning(_log_warning)  # process-wide; the default handler writes MUJOCO_LOG.TXT
     return mujoco
+
+
+def _log_warning(message):
+    logging.getLogger(__name__).warning('MuJoCo: %s', message)
 
 
 class Camera:

@@ -300,3 +300,17 @@ def test_driver_rows_keep_their_own_action():
     actions = iter([np.full((1, 2), 0.5, np.float32), np.full((1, 2), -0.5, np.float32)] * 3)
     rows = [driver.step(lambda obs, state, mode: (next(actions), None), 'explore')[0][0] for _ in range(4)]
     assert [float(row['action'][0]) for row in rows] == [0.0, 0.5, -0.5, 0.5]
+
+
+def test_mujoco_warnings_go_to_the_log_not_a_file(tmp_path, monkeypatch, caplog):
+    from daydreamer.sim import import_mujoco
+    mujoco = import_mujoco()
+    monkeypatch.chdir(tmp_path)
+    model = mujoco.MjModel.from_xml_string('<mujoco><worldbody><body><joint/><geom size=".1"/></body></worldbody>'
+                                           '</mujoco>')
+    data = mujoco.MjData(model)
+    data.qvel[0] = np.nan
+    with caplog.at_level('WARNING', logger='daydreamer.sim'):
+        mujoco.mj_step(model, data)
+    assert 'MuJoCo: Nan, Inf or huge value in QVEL' in caplog.text
+    assert not list(tmp_path.iterdir())  # no MUJOCO_LOG.TXT

@@ -26,6 +26,25 @@ def train_and_evaluate(logdir, **overrides):
     return loops.evaluate(config, logdir, EPISODES)['return_mean']
 
 
+def test_eval_policies(tmp_path):
+    """`daydreamer eval --policy`: random needs no weights and scores the env's random level; greedy is
+    deterministic; sample acts differently from greedy with the same weights."""
+    config = load_config(['point'])
+    with pytest.raises(SystemExit, match='no checkpoint or policy weights'):
+        loops.evaluate(config, tmp_path, 1)
+    with pytest.raises(ValueError, match="eval policy 'mode'"):
+        loops.evaluate(config, tmp_path, 1, 'mode')
+    random = loops.evaluate(config, tmp_path, 40, 'random')
+    assert random['source'] == 'random' and random['episodes'] == 40
+    assert abs(random['return_mean'] - point.RANDOM_RETURN) < 3.0  # std 7.4 over 40 episodes: +- 1.2
+    loops.Session(config, tmp_path).save()
+    greedy = [loops.evaluate(config, tmp_path, 3)['returns'] for _ in range(2)]
+    assert greedy[0] == greedy[1]
+    sample = loops.evaluate(config, tmp_path, 3, 'sample')
+    assert sample['policy'] == 'sample' and sample['source'] == 'checkpoint'
+    assert sample['returns'] != greedy[0]
+
+
 @pytest.mark.slow
 def test_learns_point_mass_from_scratch(tmp_path):
     config = load_config(['point'])
