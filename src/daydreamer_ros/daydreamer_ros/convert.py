@@ -167,8 +167,11 @@ def msg_to_action(msg, space):
 # ------------------------------------------------------------------------------------------------ Experience
 
 
-def rows_to_experience(rows, *, actor_id, sequence, robot='', header=None):
-    """An Experience from rows (dicts of observation keys, 'action' and optionally 'episode'/'step')."""
+def rows_to_experience(rows, *, actor_id, sequence, stream='', first_unacknowledged=None, robot='', header=None):
+    """An Experience from rows (dicts of observation keys, 'action' and optionally 'episode'/'step').
+
+    `first_unacknowledged` defaults to `sequence` (nothing older is held).
+    """
     steps, actions = [], []
     for row in rows:
         episode, index = (int(row.get(k, 0)) for k in META)
@@ -177,8 +180,9 @@ def rows_to_experience(rows, *, actor_id, sequence, robot='', header=None):
         steps.append(step)
         actions.append(action_to_msg(row['action'], episode=episode, step=index, mode=Action.MODE_EXPLORE,
                                      header=step.header))
-    return Experience(header=_header(header), actor_id=actor_id, sequence=int(sequence), steps=steps,
-                      actions=actions)
+    first = sequence if first_unacknowledged is None else first_unacknowledged
+    return Experience(header=_header(header), actor_id=actor_id, stream=stream, sequence=int(sequence),
+                      first_unacknowledged=int(first), steps=steps, actions=actions)
 
 
 def experience_to_rows(msg, obs_space, act_space):

@@ -1,21 +1,25 @@
 """The QoS profile of every DayDreamer topic, in one place so publishers and subscribers always match.
 
-Control topics (`step`, `action`) keep only the newest message: a stale observation or action is worse than
-none. `experience` is reliable with a deep queue because losing rows loses training data. `policy_weights`
+Every profile names its liveliness (automatic) rather than leaving it to the system default, which real rmw
+reports as a possible incompatibility. Control topics (`step`, `action`) keep only the newest message: a stale observation or action is worse than
+none. `experience` is reliable with a deep queue because losing rows loses training data; its delivery is
+acknowledged on `experience_ack` (reliable, a deep queue: one ack per stored batch). `policy_weights`
 and `safety_state` are latched (transient local), so a late joiner gets the newest at once. Sensor
 subscriptions are best effort, which connects to both best-effort and reliable drivers.
 """
 
-from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
+from rclpy.qos import DurabilityPolicy, HistoryPolicy, LivelinessPolicy, QoSProfile, ReliabilityPolicy
 
 
 def _profile(depth, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.VOLATILE):
-    return QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=depth, reliability=reliability, durability=durability)
+    return QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=depth, reliability=reliability, durability=durability,
+                      liveliness=LivelinessPolicy.AUTOMATIC)
 
 
 STEP = _profile(1)
 ACTION = _profile(1)
 EXPERIENCE = _profile(1000)
+EXPERIENCE_ACK = _profile(100)
 WEIGHTS = _profile(1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
 LATCHED = _profile(1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
 COMMAND = _profile(10)
