@@ -1,5 +1,25 @@
-"""Run loops: `train` (actor and learner together), `act` and `learn` (two processes sharing a logdir),
-and `evaluate`.
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+Run loops: `train` (actor and learner together), `act` and `learn` (two processes sharing a logdir), and `evaluate`.
 
 Layout of a logdir:
   config.yaml            the merged config of the last start
@@ -49,10 +69,12 @@ def setup(config):
 
 
 class StopSignals:
-    """While a loop runs, SIGINT and SIGTERM (Ctrl-C, kill, ros2 launch) ask it to stop at the end of its
+    """
+    While a loop runs, SIGINT and SIGTERM (Ctrl-C, kill, ros2 launch) ask it to stop at the end of its
     current step, so that it never unwinds from inside a lock or a half-written file before it writes its
     checkpoint and replay; a second signal interrupts at once (KeyboardInterrupt). Only the main thread can
-    own signal handlers: elsewhere the loop stops only when its caller stops it."""
+    own signal handlers: elsewhere the loop stops only when its caller stops it.
+    """
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -88,8 +110,10 @@ def make_replay(config, logdir):
 
 
 def due_updates(step, config):
-    """Updates the train ratio asks for after `step` env steps: none before the prefill, then pretrain +
-    (step - fill) * train_ratio / (batch_size * replay_chunk)."""
+    """
+    Updates the train ratio asks for after `step` env steps: none before the prefill, then pretrain +
+    (step - fill) * train_ratio / (batch_size * replay_chunk).
+    """
     run = config.run
     if step < run.train_fill:
         return 0
@@ -164,7 +188,8 @@ class Weights:
 
 
 class Driver:
-    """Steps a batch of envs with a policy and emits rows: obs_t plus the action that produced it.
+    """
+    Steps a batch of envs with a policy and emits rows: obs_t plus the action that produced it.
 
     A bad observation (NaN, wrong shape, missing key) is reported with the problems named, dropped, and
     that env is reset; an env that raises is recreated when `restart` is set. Neither loses stored data:
@@ -224,7 +249,8 @@ class Driver:
             return None
 
     def step(self, policy, mode):
-        """One step of every env. Returns rows (one per env, None where dropped) and finished episodes.
+        """
+        One step of every env. Returns rows (one per env, None where dropped) and finished episodes.
 
         mode: 'random' samples the action space, otherwise it is passed to `policy(obs, state, mode)`.
         A dropped env gets a blank is_first observation so that the policy batch keeps its shape.
@@ -299,7 +325,8 @@ class Session:
 
 
 class Learner:
-    """The learner half of every loop: a Session (agent, replay, counters of a logdir) and a training thread.
+    """
+    The learner half of every loop: a Session (agent, replay, counters of a logdir) and a training thread.
 
     `add_rows` may be called from any thread; the training thread performs the updates `due_updates` asks
     for given the rows received so far (`counters['step']`), and sleeps otherwise, so acting never waits for
@@ -317,6 +344,7 @@ class Learner:
         self.paused = False
         self.failure = None
         self.on_update = None
+        self.on_save = None
         self.lock = threading.Lock()  # guards the agent's parameters, the metrics and the reports
         self._wake = threading.Condition()
         self._stop = threading.Event()
@@ -391,10 +419,18 @@ class Learner:
                 self._wake.notify_all()
 
     def save(self):
-        """Writes a checkpoint now (waits for the update in progress); returns its path."""
+        """
+        Writes a checkpoint now (waits for the update in progress); returns its path.
+
+        `on_save`, when set, is called first and returns a function to call once the replay and the checkpoint
+        are written: state taken before the replay's flush never covers rows the flush missed.
+        """
         with self.lock:
+            commit = self.on_save() if self.on_save is not None else None
             self.replay.flush()
             path = self.session.save()
+            if commit is not None:
+                commit()
             self._last_save = time.monotonic()
         return path
 
@@ -408,8 +444,10 @@ class Learner:
         return version, data, digest
 
     def metrics(self):
-        """Means of the training metrics since the last call (the previous means while no update happened),
-        plus counters and replay stats."""
+        """
+        Means of the training metrics since the last call (the previous means while no update happened),
+        plus counters and replay stats.
+        """
         with self.lock:
             if self._metrics:
                 self._means = {k: float(np.mean(v)) for k, v in self._metrics.items()}
@@ -432,8 +470,10 @@ class Learner:
         return reports
 
     def report_image(self, samples=4, frames=8):
-        """One rgb8 image of open-loop predictions next to reality (per image key: truth, prediction and
-        error stacked, time across, samples down), or None for a task without images or an empty replay."""
+        """
+        One rgb8 image of open-loop predictions next to reality (per image key: truth, prediction and
+        error stacked, time across, samples down), or None for a task without images or an empty replay.
+        """
         if not self.agent.wm.decoder.cnn_keys or not self.replay.ready():
             return None
         batch = self.replay.sample(min(samples, self.config.batch_size))
@@ -544,7 +584,8 @@ def episode_means(episodes):
 
 
 def evaluate_policy(config, agent, episodes, env=None, mode='eval'):
-    """Episodes on a fresh eval env (or `env`); returns their summaries (see `Driver`).
+    """
+    Episodes on a fresh eval env (or `env`); returns their summaries (see `Driver`).
 
     mode: 'eval' (greedy), 'explore' (the sampling policy that collects experience) or 'random'.
     """
@@ -621,8 +662,10 @@ def act(config, logdir):
 
 
 def learn(config, logdir):
-    """Trains on the experience an actor writes into the logdir, holding `run.train_ratio` against the
-    actor's step count, and publishes acting weights every `run.sync_every` seconds."""
+    """
+    Trains on the experience an actor writes into the logdir, holding `run.train_ratio` against the
+    actor's step count, and publishes acting weights every `run.sync_every` seconds.
+    """
     logdir = Path(logdir)
     device = setup(config)
     session = Session(config, logdir, device)
@@ -683,7 +726,8 @@ EVAL_MODES = {'greedy': 'eval', 'sample': 'explore', 'random': 'random'}
 
 
 def evaluate(config, logdir, episodes, policy='greedy'):
-    """Runs the newest checkpoint (or published weights) on the eval env; returns a summary dict.
+    """
+    Runs the newest checkpoint (or published weights) on the eval env; returns a summary dict.
 
     policy: 'greedy' (the mode of every distribution), 'sample' (the exploring policy, as in training
     episodes) or 'random' (uniform actions, no weights needed: the baseline on the same env and seeds).

@@ -1,4 +1,24 @@
-"""Weights blobs, the experience spool, sequence checks, ActorCore and loops.Learner (all without ROS)."""
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""Weights blobs, the experience spool, acknowledged delivery (Outbox, Intake), ActorCore and loops.Learner (all without ROS)."""
 
 import threading
 import time
@@ -124,16 +144,138 @@ def test_spool_from_threads(tmp_path):
     assert sorted(drain(spool)) == sorted(s * 100 + i for s in range(4) for i in range(40))
 
 
-def test_sequences():
-    seqs = exchange.Sequences()
-    assert seqs.check('/a', 0, token=100) == ('ok', 0)
-    assert seqs.check('/a', 1) == ('ok', 0)
-    assert seqs.check('/a', 1) == ('duplicate', 1)
-    assert seqs.check('/a', 0, token=100) == ('duplicate', 2)  # batch 0 again, same send
-    assert seqs.check('/a', 4) == ('gap', 2)
-    assert seqs.check('/b', 7) == ('ok', 0)  # first batch seen from a sender: whatever its number
-    assert seqs.check('/a', 0, token=200) == ('restart', 5)
-    assert seqs.check('/a', 1) == ('ok', 0)
+def test_intake_stores_each_batch_once_in_order():
+    intake = exchange.Intake()
+    assert intake.check('/a', 's1', 3, first_unacknowledged=3) == 'store'  # a stream starts where the actor is
+    intake.stored('/a', 's1', 3)
+    assert intake.check('/a', 's1', 3, 3) == 'duplicate'
+    assert intake.check('/a', 's1', 5, 4) == 'early'  # 4 is missing: dropped, the actor resends from 4
+    assert intake.acks() == [('/a', 's1', 4)]
+    assert intake.check('/a', 's1', 4, 4) == 'store'
+    intake.stored('/a', 's1', 4)
+    assert intake.check('/a', 's1', 9, 9) == 'store' and intake.skipped == 4  # the actor's spool dropped 5..8
+    intake.stored('/a', 's1', 9)
+    assert intake.check('/a', 's2', 0, 0) == 'store'  # the actor restarted: a new stream
+    intake.stored('/a', 's2', 0)
+    assert intake.check('/a', 's1', 9, 9) == 'duplicate'  # a late batch of its previous run
+    restarted = exchange.Intake(intake.state())  # the learner restarted
+    assert restarted.acks() == intake.acks() == [('/a', 's1', 10), ('/a', 's2', 1)]
+    assert restarted.check('/a', 's2', 0, 0) == 'duplicate' and restarted.check('/b', 'x', 0, 0) == 'store'
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def numbered(start, count=4):
+    return [{'x': np.float32(start + i)} for i in range(count)]
+
+
+def test_outbox_keeps_batches_until_acknowledged_then_spools_and_resends(tmp_path):
+    clock = Clock()
+    outbox = exchange.Outbox(exchange.Spool(tmp_path, 10_000), memory_rows=8, resend_after=3.0, window=2,
+                             clock=clock)
+    for i in range(4):
+        outbox.put(numbered(4 * i))
+    outbox.spill()  # 16 rows in memory, at most 8 kept there: the two oldest batches go to disk
+    assert len(outbox.spool) == 8 and len(outbox) == 16
+    sent = outbox.due()
+    assert [s for s, _ in sent] == [0, 1] and [float(r['x']) for r in sent[0][1]] == [0, 1, 2, 3]
+    assert outbox.due() == []  # window of 2 in flight
+    assert outbox.acknowledge(outbox.stream, 1) == 4 and outbox.acknowledge('another stream', 4) == 0
+    assert len(outbox.spool) == 4 and [s for s, _ in outbox.due()] == [2]
+    clock.now = 3.5  # no acknowledgement in time: back to the oldest, one batch at a time until one comes
+    assert [s for s, _ in outbox.due()] == [1] and outbox.due() == [] and outbox.resent_batches == 2
+    outbox.acknowledge(outbox.stream, 2)
+    assert [s for s, _ in outbox.due()] == [2, 3]
+    assert outbox.first_unacknowledged == 2 and outbox.acknowledged_rows == 8
+
+
+def test_outbox_close_spools_the_rest_for_the_next_run(tmp_path):
+    outbox = exchange.Outbox(exchange.Spool(tmp_path, 10_000), memory_rows=100)
+    for i in range(3):
+        outbox.put(numbered(4 * i))
+    outbox.due()
+    outbox.acknowledge(outbox.stream, 1)
+    outbox.close()
+    again = exchange.Outbox(exchange.Spool(tmp_path, 10_000))
+    assert again.stream == outbox.stream and len(again) == 8  # the same stream: stored batches stay duplicates
+    assert [(s, [float(r['x']) for r in rows]) for s, rows in again.due()] == [(1, [4, 5, 6, 7]), (2, [8, 9, 10, 11])]
+    assert again.put(numbered(12)) == 3
+    (tmp_path / 'outbox.json').unlink(missing_ok=True)  # read once: a crash after this start leaves none
+    crashed = exchange.Outbox(exchange.Spool(tmp_path, 10_000))
+    assert crashed.stream != outbox.stream and [s for s, _ in crashed.due()] == [0, 1]
+
+
+def test_outbox_counts_batches_a_full_spool_dropped(tmp_path):
+    outbox = exchange.Outbox(exchange.Spool(tmp_path, 8), memory_rows=0)
+    for i in range(4):
+        outbox.put(numbered(4 * i))
+    outbox.spill()
+    assert [s for s, _ in outbox.due(limit=4)] == [2, 3] and outbox.lost_rows == 8
+    assert outbox.first_unacknowledged == 2
+
+
+def test_delivery_over_a_lossy_channel_with_restarts_stores_every_row_once(tmp_path):
+    """
+    Actor and learner over a channel that drops, duplicates and reorders messages; the learner restarts
+    (from its saved state) and so does the actor (from its spool): the learner ends with every row exactly once
+    and each stream in order.
+    """
+    rng = np.random.default_rng(0)
+    clock = Clock()
+    spool = tmp_path / 'spool'
+    outbox = exchange.Outbox(exchange.Spool(spool, 10_000), memory_rows=12, resend_after=1.0, window=8, clock=clock)
+    intake, stored, saved = exchange.Intake(), [], []
+    recorder = []  # another subscriber on the topic: it sees batches but never acknowledges
+    wire, acks, produced = [], [], 0
+    for tick in range(1000):
+        clock.now = tick * 0.1
+        if tick < 500 and tick % 2 == 0:
+            outbox.put(numbered(produced, 3))
+            produced += 3
+        outbox.spill()
+        for sequence, rows in outbox.due():
+            message = (outbox.stream, sequence, outbox.first_unacknowledged, rows)
+            recorder.append(message)
+            if rng.random() > 0.2:  # 20 % lost
+                wire.append(message)
+            if rng.random() < 0.1:
+                wire.append(message)  # duplicated
+        rng.shuffle(wire[-3:])  # reordered a little
+        learner_up = not 150 <= tick < 250  # the learner is down for 10 s
+        if tick == 150:
+            saved, wire = intake.state(), []  # its state as last saved; what was on the wire is lost
+        if tick == 250:
+            intake = exchange.Intake(saved)
+        if tick == 300:  # the actor restarts: unacknowledged batches come back in a new stream
+            outbox.close()
+            outbox = exchange.Outbox(exchange.Spool(spool, 10_000), memory_rows=12, resend_after=1.0, window=8,
+                                     clock=clock)
+            wire, acks = [], []
+        if learner_up:
+            for stream, sequence, first, rows in wire:
+                verdict = intake.check('/actor', stream, sequence, first)
+                if verdict == 'store':
+                    stored.extend(float(r['x']) for r in rows)
+                    intake.stored('/actor', stream, sequence)
+                if verdict != 'duplicate':  # stored, or early: the learner says what it wants next
+                    acks.append(intake.acks('/actor'))
+            wire = []
+        for ack in acks:
+            if rng.random() > 0.2:
+                for _, stream, next_sequence in ack:
+                    outbox.acknowledge(stream, next_sequence)
+        acks = []
+        if learner_up and tick % 10 == 0:
+            acks.append(intake.acks('/actor'))  # the periodic re-acknowledgement
+    assert len(outbox) == 0, 'everything was acknowledged in the end'
+    assert sorted(stored) == [float(x) for x in range(produced)], 'every row exactly once'
+    assert outbox.resent_batches > 0 and len(recorder) > produced // 3
 
 
 # ------------------------------------------------------------------------------------------------ actor

@@ -4,17 +4,20 @@ learner publishes.
 
 Topics (relative, so a namespace per robot works; QoS from daydreamer_ros.qos):
   step (Step, in)  ->  action (Action, out)      acting runs in the step callback (~2 ms on one CPU core)
-  experience (Experience, out)                   `experience_batch` rows per message; while no learner
-                                                 subscribes, batches go to a bounded spool on disk and are
-                                                 sent in order once one does
+  experience (Experience, out)                   `experience_batch` rows per message, numbered in a stream
+  experience_ack (ExperienceAck, in)             the learner's acknowledgements: a batch is kept (in memory up
+                                                 to `memory_rows`, then in a bounded spool on disk) until one
+                                                 covers it, and resent when none comes within `resend_timeout`;
+                                                 other subscribers (ros2 bag record, probes) change nothing
   policy_weights (PolicyWeights, in, latched)    loaded in a background thread, then swapped in one step
   diagnostics (DiagnosticArray, out)             counters once a second
 Services: ~/set_mode (SetActorMode): explore (train), eval (greedy) or hold (bridges command a safe stop).
 
 Parameters: configs (string[]), overrides (string, CLI fragment), task (string, '' = the config's; only the
 spaces are used), device (string), mode (string explore|eval|hold), spool_dir (string, '' =
-~/.ros/daydreamer/spool/<node name>), spool_capacity (int rows), experience_batch (int rows),
-stale_timeout (double s; a Step stamped longer ago than this is answered with HOLD; 0 disables).
+~/.ros/daydreamer/spool/<node name>), spool_capacity (int rows), memory_rows (int: unacknowledged rows kept in
+memory before they go to the spool), experience_batch (int rows), resend_timeout (double s), stale_timeout
+(double s; a Step stamped longer ago than this is answered with HOLD; 0 disables).
 
 A bad Step (missing key, wrong image size or encoding, NaN, out of order, stale) is answered with a HOLD
 action, logged (throttled) and not stored; the next good step starts a new episode in replay. Corrupt
@@ -22,14 +25,13 @@ weights are logged and the old ones kept. Until the first weights arrive the act
 """
 
 import os
-import threading
 import time
 
 import numpy as np
 from daydreamer import exchange, loops
 from daydreamer.config import ConfigError
 from daydreamer.envs import BadObservation
-from daydreamer_interfaces.msg import Action, Experience, PolicyWeights, Step
+from daydreamer_interfaces.msg import Action, Experience, ExperienceAck, PolicyWeights, Step
 from daydreamer_interfaces.srv import SetActorMode
 from daydreamer_ros import convert, params, qos, runner
 from diagnostic_msgs.msg import DiagnosticArray
@@ -40,7 +42,8 @@ from std_msgs.msg import Header
 MODES = {Action.MODE_EXPLORE: 'explore', Action.MODE_EVAL: 'eval', Action.MODE_HOLD: 'hold'}
 MODE_IDS = {name: index for index, name in MODES.items()}
 DEFAULTS = {'configs': ['a1'], 'overrides': '', 'task': '', 'device': 'cpu', 'mode': 'explore', 'spool_dir': '',
-            'spool_capacity': 100000, 'experience_batch': 16, 'stale_timeout': 1.0}
+            'spool_capacity': 100000, 'memory_rows': 1000, 'experience_batch': 16, 'resend_timeout': 3.0,
+            'stale_timeout': 1.0}
 
 
 class ActorNode(Node):
@@ -61,16 +64,16 @@ class ActorNode(Node):
         self.core.set_mode(p['mode'])
         spool_dir = p['spool_dir'] or os.path.join('~', '.ros', 'daydreamer', 'spool', self.get_name())
         self.spool = exchange.Spool(spool_dir, p['spool_capacity'])
+        self.outbox = exchange.Outbox(self.spool, memory_rows=p['memory_rows'], resend_after=p['resend_timeout'])
         self.actor_id = self.get_fully_qualified_name()
 
         self.counts = dict.fromkeys(('steps', 'bad_steps', 'late', 'held', 'rows', 'batches_sent', 'weights_loaded',
                                      'weights_rejected'), 0)
+        self.learner_timeout = max(3.0, 2 * p['resend_timeout'])  # the learner re-acknowledges every second
         self._last_step = None    # index of the last Step answered, for ordering checks
         self._restart = True      # the next stored row starts an episode (after a gap, a hold or at start)
         self._prev_action = None
         self._rows = []
-        self._sequence = 0
-        self._exp_lock = threading.Lock()  # orders direct sends and spool drains
         self._act_ms = []
         self.last_problem = ''  # the newest bad-input description (kept for diagnostics and tests)
         self._problem_reported = True
@@ -82,12 +85,15 @@ class ActorNode(Node):
         self.create_subscription(Step, 'step', self._on_step, qos.STEP, callback_group=control)
         self.create_subscription(PolicyWeights, 'policy_weights', self._on_weights, qos.WEIGHTS,
                                  callback_group=background)
+        self.create_subscription(ExperienceAck, 'experience_ack', self._on_ack, qos.EXPERIENCE_ACK,
+                                 callback_group=background)
         self.create_service(SetActorMode, '~/set_mode', self._on_set_mode, callback_group=background)
-        self.create_timer(0.1, self._drain, callback_group=background)
+        self.create_timer(0.05, self._send_due, callback_group=background)
         self.create_timer(1.0, self._publish_diagnostics, callback_group=background)
         self.get_logger().info(
             f"actor {self.actor_id}: {p['mode']} on {device}, spaces of '{p['task'] or config.task}', "
-            f"spool {self.spool.directory} ({len(self.spool)} rows waiting); random actions until weights arrive")
+            f"experience stream {self.outbox.stream}, spool {self.spool.directory} ({len(self.spool)} rows waiting "
+            "from an earlier run); random actions until weights arrive")
 
     # -------------------------------------------------------------------------------------------- acting
 
@@ -163,37 +169,25 @@ class ActorNode(Node):
         self.counts['rows'] += 1
         if len(self._rows) >= self.params['experience_batch']:
             rows, self._rows = self._rows, []
-            self._deliver(rows)
+            self.outbox.put(rows)  # cheap: disk and network work happen in _send_due, off the control path
 
-    def _deliver(self, rows):
-        """Sends a batch now when a learner listens and nothing older waits; spools it otherwise."""
-        with self._exp_lock:
-            if self._learner_listens() and not self.spool.batches:
-                self._send(rows)
-            else:
-                self.spool.put(rows)
+    def _send_due(self):
+        """Spools what memory cannot hold and publishes the batches due: new ones, and resends."""
+        self.outbox.spill()
+        first = self.outbox.first_unacknowledged
+        for sequence, rows in self.outbox.due():
+            self.experience_pub.publish(convert.rows_to_experience(
+                rows, actor_id=self.actor_id, stream=self.outbox.stream, sequence=sequence,
+                first_unacknowledged=first, header=self._header()))
+            self.counts['batches_sent'] += 1
 
-    def _drain(self):
-        """Sends spooled batches, oldest first, while a learner listens (a few per tick, not a flood)."""
-        for _ in range(20):
-            with self._exp_lock:
-                if not self._learner_listens():
-                    return
-                item = self.spool.peek()
-                if item is None:
-                    return
-                handle, rows = item
-                self._send(rows)
-                self.spool.remove(handle)
+    def _on_ack(self, msg):
+        if msg.actor_id == self.actor_id:
+            self.outbox.acknowledge(msg.stream, msg.next_sequence)
 
-    def _send(self, rows):
-        self.experience_pub.publish(convert.rows_to_experience(
-            rows, actor_id=self.actor_id, sequence=self._sequence, robot='', header=self._header()))
-        self._sequence += 1
-        self.counts['batches_sent'] += 1
-
-    def _learner_listens(self):
-        return self.experience_pub.get_subscription_count() > 0
+    def _learner_connected(self):
+        last = self.outbox.last_ack
+        return last is not None and time.monotonic() - last < self.learner_timeout
 
     # -------------------------------------------------------------------------------------------- weights
 
@@ -239,26 +233,31 @@ class ActorNode(Node):
 
     def _publish_diagnostics(self):
         times, self._act_ms = self._act_ms, []
-        listens = self._learner_listens()
+        listens = self._learner_connected() or not len(self.outbox)
         values = {**self.counts, 'mode': self.core.mode, 'weights_version': self.core.version,
+                  'rows_acknowledged': self.outbox.acknowledged_rows, 'rows_unacknowledged': len(self.outbox),
+                  'batches_resent': self.outbox.resent_batches, 'rows_lost': self.outbox.lost_rows,
                   'spool_rows': len(self.spool), 'spool_dropped': self.spool.dropped,
-                  'spool_corrupt': self.spool.corrupt, 'learner_connected': listens,
+                  'spool_corrupt': self.spool.corrupt, 'learner_connected': self._learner_connected(),
                   'act_ms_p50': float(np.median(times)) if times else 0.0,
                   'act_ms_max': float(np.max(times)) if times else 0.0}
         warn = self.spool.dropped or not listens or self.counts['late']
         fresh = not self._problem_reported
-        message = self.last_problem if fresh else ('no learner: spooling experience' if not listens else 'acting')
+        message = self.last_problem if fresh else (
+            'acting' if listens else f'no acknowledgement from a learner for {self.learner_timeout:.0f} s: keeping '
+            f'{len(self.outbox)} rows until one comes')
         self.diagnostics_pub.publish(convert.diagnostics(
             f'{self.actor_id}: actor', values, level=1 if warn or fresh else 0, message=message,
             hardware_id=self.actor_id, header=self._header()))
         self._problem_reported = True
 
     def close(self):
-        """Keeps the rows of the unfinished batch (spooled, sent on the next start) and stops the loader."""
-        with self._exp_lock:
-            rows, self._rows = self._rows, []
-            if rows:
-                self.spool.put(rows)
+        """Keeps every unacknowledged row, the unfinished batch included, in the spool: the next start sends them
+        first, in the same stream, so the learner drops any it already stored. Stops the weights loader."""
+        rows, self._rows = self._rows, []
+        if rows:
+            self.outbox.put(rows)
+        self.outbox.close()
         self.core.close()
 
 

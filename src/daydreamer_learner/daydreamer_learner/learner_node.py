@@ -2,7 +2,10 @@
 the actor-critic in its own thread, and publishes policy weights, imagination images and metrics.
 
 Topics (relative; QoS from daydreamer_ros.qos):
-  experience (Experience, in)              the callback only enqueues; a writer thread checks and stores rows
+  experience (Experience, in)              the callback only enqueues; a writer thread checks and stores rows,
+                                           each actor stream's batches in order and exactly once
+  experience_ack (ExperienceAck, out)      per actor stream, the next batch wanted: after every batch and every
+                                           second; the actor forgets a batch only once it is acknowledged
   policy_weights (PolicyWeights, out)      latched; every `weights_period` s when training moved on, and at
                                            once after the first update (and at start when resuming)
   ~/imagination (sensor_msgs/Image rgb8)   open-loop predictions next to reality, every `imagination_period` s
@@ -13,9 +16,11 @@ Parameters: configs (string[]), overrides (string, CLI fragment such as '--batch
 '' = the config's; only its spaces are used, e.g. 'a1_dummy'), logdir (string), device (string), weights_period,
 train_ratio (0.0 = the config's run.train_ratio), imagination_period, metrics_period (double s).
 
-A restart resumes from the logdir (replay, checkpoint, and the weights version, which is the update count).
-Batches are numbered per actor: gaps and duplicates are logged (duplicates dropped). Training never runs in a
-ROS callback.
+A restart resumes from the logdir (replay, checkpoint, the weights version, which is the update count, and the
+position of every actor stream, kept in experience_streams.json with each checkpoint, so batches resent after a
+restart are recognised). A batch out of order is dropped and acknowledged again, so the actor resends from the
+missing one; a malformed batch is logged, skipped and acknowledged (it would not improve by resending). Training
+never runs in a ROS callback.
 """
 
 import queue
@@ -25,7 +30,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from daydreamer import exchange, loops
-from daydreamer_interfaces.msg import Experience, PolicyWeights
+from daydreamer_interfaces.msg import Experience, ExperienceAck, PolicyWeights
 from daydreamer_interfaces.srv import SaveCheckpoint, SetLearning
 from daydreamer_ros import convert, images, params, qos, runner
 from diagnostic_msgs.msg import DiagnosticArray
@@ -54,8 +59,10 @@ class LearnerNode(Node):
         config.save(logdir / 'config.yaml')
         self.config_yaml = (logdir / 'config.yaml').read_text()
         self.obs_space, self.act_space = obs_space, act_space
-        self.sequences = exchange.Sequences()
-        self.counts = dict.fromkeys(('batches', 'rows', 'bad_batches', 'duplicate_batches', 'missing_batches'), 0)
+        self.streams_path = logdir / 'experience_streams.json'
+        self.intake = exchange.Intake(loops.read_json(self.streams_path, []))
+        self.core.on_save = self._save_streams
+        self.counts = dict.fromkeys(('batches', 'rows', 'bad_batches', 'duplicate_batches', 'early_batches'), 0)
         self.published = None  # version of the newest published weights
         self._last_publish = -float('inf')
         self._queue = queue.Queue()
@@ -66,7 +73,9 @@ class LearnerNode(Node):
         self.weights_pub = self.create_publisher(PolicyWeights, 'policy_weights', qos.WEIGHTS)
         self.imagination_pub = self.create_publisher(Image, '~/imagination', qos.IMAGINATION)
         self.diagnostics_pub = self.create_publisher(DiagnosticArray, 'diagnostics', qos.DIAGNOSTICS)
+        self.ack_pub = self.create_publisher(ExperienceAck, 'experience_ack', qos.EXPERIENCE_ACK)
         self.create_subscription(Experience, 'experience', self._on_experience, qos.EXPERIENCE, callback_group=intake)
+        self.create_timer(1.0, self._acknowledge, callback_group=outputs)
         self.create_service(SaveCheckpoint, '~/save_checkpoint', self._on_save, callback_group=outputs)
         self.create_service(SetLearning, '~/set_learning', self._on_set_learning, callback_group=outputs)
         self.create_timer(min(0.5, p['weights_period']), self._maybe_publish_weights, callback_group=outputs)
@@ -96,31 +105,39 @@ class LearnerNode(Node):
             self._ingest(msg)
 
     def _ingest(self, msg):
-        """Checks the batch number and the rows of one Experience and stores them."""
-        stamp = msg.header.stamp.sec * 10 ** 9 + msg.header.stamp.nanosec  # tells a restart from a repeat
-        verdict, count = self.sequences.check(msg.actor_id, msg.sequence, token=stamp)
-        if verdict == 'duplicate':
+        """Stores one Experience if it is the next batch of its actor's stream, then acknowledges."""
+        actor, stream, sequence = msg.actor_id, msg.stream, msg.sequence
+        verdict = self.intake.check(actor, stream, sequence, msg.first_unacknowledged)
+        if verdict == 'duplicate':  # resent before our acknowledgement arrived, or after a restart
             self.counts['duplicate_batches'] += 1
-            self.get_logger().warning(self._note(
-                f'experience #{msg.sequence} from {msg.actor_id} was already received; dropped'),
-                throttle_duration_sec=5.0)
+            self._acknowledge(actor)
             return
-        if verdict == 'gap':
-            self.counts['missing_batches'] += count
-            self.get_logger().warning(self._note(
-                f'experience from {msg.actor_id}: {count} batch(es) missing before #{msg.sequence}'),
-                throttle_duration_sec=5.0)
-        elif verdict == 'restart':
-            self.get_logger().info(f'experience from {msg.actor_id} restarts at #0 (the actor restarted)')
+        if verdict == 'early':  # one before it was lost: the acknowledgement makes the actor go back to it
+            self.counts['early_batches'] += 1
+            self._acknowledge(actor)
+            return
         try:
             rows = convert.experience_to_rows(msg, self.obs_space, self.act_space)
-            self.core.add_rows(rows, worker=msg.actor_id)
+            self.core.add_rows(rows, worker=actor)
         except ValueError as e:  # BadObservation included
             self.counts['bad_batches'] += 1
             self.get_logger().warning(self._note(f'dropped a bad experience batch: {e}'), throttle_duration_sec=5.0)
-            return
-        self.counts['batches'] += 1
-        self.counts['rows'] += len(rows)
+        else:
+            self.counts['batches'] += 1
+            self.counts['rows'] += len(rows)
+        self.intake.stored(actor, stream, sequence)
+        self._acknowledge(actor)
+
+    def _acknowledge(self, actor=None):
+        """Tells actors (all, or one) the next batch each of their streams should send."""
+        header = self._header()
+        for actor_id, stream, next_sequence in self.intake.acks(actor):
+            self.ack_pub.publish(ExperienceAck(header=header, actor_id=actor_id, stream=stream,
+                                               next_sequence=next_sequence))
+
+    def _save_streams(self):
+        state = self.intake.state()  # before the replay's flush (loops.Learner.save): covers only flushed rows
+        return lambda: loops.write_json(self.streams_path, state)
 
     def _note(self, message):
         """Remembers a problem for the next diagnostics report; returns the message for the caller's log line
@@ -156,7 +173,8 @@ class LearnerNode(Node):
             self.imagination_pub.publish(images.to_msg(image, 'rgb8', self._header()))
 
     def _publish_metrics(self):
-        values = {**self.core.metrics(), **self.counts, 'paused': self.core.paused,
+        values = {**self.core.metrics(), **self.counts, 'missing_batches': self.intake.skipped,
+                  'paused': self.core.paused,
                   'queued_batches': self._queue.qsize(), 'weights_version': self.published or 0,
                   'due_updates': self.core.due()}
         failure = self.core.failure
