@@ -11,8 +11,8 @@ if TEST_DIR not in sys.path:
 from ros_testing import ROS_AVAILABLE, ros, ros_log, ros_skip_reason  # noqa: E402,F401
 
 # Workspace test modules that start ROS nodes, processes or launch files.
-ROS_TESTS = {'test_actor_node.py', 'test_learner_node.py', 'test_sim_node.py', 'test_bridges.py', 'test_graph.py',
-             'test_launch.py', 'test_interfaces.py', 'test_delivery.py', 'test_split.py', 'bench_actor_node.py'}
+ROS_TESTS = {'test_actor_node.py', 'test_learner_node.py', 'test_sim_node.py', 'test_bridges.py', 'test_launch.py',
+             'test_launch_graph.py', 'test_interfaces.py', 'test_delivery.py'}
 ROS_PACKAGE_TESTS = ('daydreamer_actor', 'daydreamer_learner', 'daydreamer_ros', 'robot_bridges')
 _skipped = []
 

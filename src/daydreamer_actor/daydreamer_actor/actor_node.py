@@ -74,6 +74,8 @@ class ActorNode(Node):
         self._restart = True      # the next stored row starts an episode (after a gap, a hold or at start)
         self._prev_action = None
         self._rows = []
+        self.weights_timing = {'received_ms': float('nan'), 'loaded_ms': float('nan')}  # of the newest weights
+        self._weights_arrived = time.monotonic()
         self._act_ms = []
         self.last_problem = ''  # the newest bad-input description (kept for diagnostics and tests)
         self._problem_reported = True
@@ -194,6 +196,10 @@ class ActorNode(Node):
     def _on_weights(self, msg):
         if msg.version == self.core.version:
             return
+        stamp = msg.header.stamp.sec * 10 ** 9 + msg.header.stamp.nanosec
+        if stamp > 0:  # the learner stamps at publishing: transfer time (on one machine, or with synced clocks)
+            self.weights_timing['received_ms'] = (self.get_clock().now().nanoseconds - stamp) / 1e6
+        self._weights_arrived = time.monotonic()
         if msg.format != 'safetensors':
             self.counts['weights_rejected'] += 1
             self.get_logger().warning(f"policy weights v{msg.version}: format '{msg.format}', expected "
@@ -208,7 +214,11 @@ class ActorNode(Node):
     def _weights_done(self, version, error):
         if error is None:
             self.counts['weights_loaded'] += 1
-            self.get_logger().info(f'acting with policy weights v{version} ({self.core.runtime} runtime)')
+            self.weights_timing['loaded_ms'] = (time.monotonic() - self._weights_arrived) * 1e3
+            self.get_logger().info(
+                f"acting with policy weights v{version} ({self.core.runtime} runtime; received "
+                f"{self.weights_timing['received_ms']:.0f} ms after publishing, loaded in "
+                f"{self.weights_timing['loaded_ms']:.0f} ms)")
         else:
             self.counts['weights_rejected'] += 1
             self.get_logger().warning(f'rejected policy weights v{version} ({error}); keeping '
@@ -237,6 +247,7 @@ class ActorNode(Node):
         values = {**self.counts, 'mode': self.core.mode, 'weights_version': self.core.version,
                   'rows_acknowledged': self.outbox.acknowledged_rows, 'rows_unacknowledged': len(self.outbox),
                   'batches_resent': self.outbox.resent_batches, 'rows_lost': self.outbox.lost_rows,
+                  **{f'weights_{k}': v for k, v in self.weights_timing.items()},
                   'spool_rows': len(self.spool), 'spool_dropped': self.spool.dropped,
                   'spool_corrupt': self.spool.corrupt, 'learner_connected': self._learner_connected(),
                   'act_ms_p50': float(np.median(times)) if times else 0.0,
