@@ -30,14 +30,11 @@ def test_shutdown_while_spinning_closes_and_destroys_the_node(threads):
     assert not rclpy.ok()
 
 
-def test_a_bad_parameter_stops_the_node_with_one_fatal_line():
-    import ros2_double
-    if ros2_double.fixtures.REAL_ROS:
-        pytest.skip('reads the log records the test double keeps')
-    ros2_double.LOGS.clear()
+def test_a_bad_parameter_stops_the_node_with_one_fatal_line(ros_log):
     with pytest.raises(SystemExit) as stop:
         runner.run(Stopper, args=['stopper', '--ros-args', '-p', 'mode:=broken'], name='stopper')
     assert stop.value.code == 1
-    fatal = ros2_double.logs(severity=50)
-    assert [r['message'] for r in fatal] == ["cannot start: parameter mode: 'broken' is not 'ok'"]
+    fatal = ros_log('[FATAL]')
+    assert len(fatal) == 1 and fatal[0].endswith("[stopper]: cannot start: parameter mode: 'broken' is not 'ok'")
+    assert not ros_log('Traceback')
     assert not rclpy.ok()
