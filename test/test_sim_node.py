@@ -1,7 +1,8 @@
-"""The `sim` node on the ROS graph (the test double where ROS 2 is absent): for each robot it publishes exactly the
-real drivers' topics (names, types, QoS, joint names, image encodings and sizes), /clock with publish_clock, and
-its twin obeys the commands of the contract."""
+"""The `sim` node on a real ROS 2 graph: for each robot it publishes exactly the real drivers' topics (names,
+types, QoS, joint names, image encodings and sizes), /clock with publish_clock, and its twin obeys the commands
+of the contract."""
 
+import time
 
 import numpy as np
 import pytest
@@ -37,6 +38,23 @@ def infrastructure(topic):
     return topic in ('/parameter_events', '/rosout')
 
 
+def wait_for_matches(nodes, timeout=10.0):
+    """Waits until every publisher of `nodes` has matched each subscription of `nodes` on its topic and vice
+    versa (DDS discovery runs in its own threads: no spinning needed, and no callback runs meanwhile)."""
+    pubs = [p for n in nodes for p in n.publishers if not infrastructure(p.topic_name)]
+    subs = [s for n in nodes for s in n.subscriptions if not infrastructure(s.topic_name)]
+    deadline = time.monotonic() + timeout
+    while True:
+        missing = [f'publisher {p.topic_name}' for p in pubs
+                   if p.get_subscription_count() < sum(s.topic_name == p.topic_name for s in subs)]
+        missing += [f'subscription {s.topic_name}' for s in subs
+                    if s.get_publisher_count() < sum(p.topic_name == s.topic_name for p in pubs)]
+        if not missing:
+            return
+        assert time.monotonic() < deadline, f'not matched after {timeout} s: {", ".join(missing)}'
+        time.sleep(0.01)
+
+
 class Rig:
     """A sim node and a test node that records everything the sim publishes, spun by one executor."""
 
@@ -50,19 +68,31 @@ class Rig:
         self.executor = SingleThreadedExecutor()
         self.executor.add_node(self.sim)
         self.executor.add_node(self.node)
+        wait_for_matches([self.sim, self.node])
 
     def recorder(self, topic):
         return lambda msg: self.received.setdefault(topic, []).append(msg)
 
     def spin(self, seconds):
-        import ros2_double
-        ros2_double.spin_for(self.executor, seconds)
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            self.executor.spin_once(timeout_sec=min(left, 0.01))
+
+    def spin_until(self, predicate, timeout=10.0, what='the condition'):
+        """Spins until predicate() holds; fails after `timeout` s (the twin runs on wall-clock timers, slower
+        on a busy machine)."""
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            assert time.monotonic() < deadline, f'timed out after {timeout} s waiting for {what}'
+            self.executor.spin_once(timeout_sec=0.01)
 
     def last(self, topic):
         return self.received[topic][-1]
 
     def publisher(self, msg_type, topic):
-        return self.node.create_publisher(msg_type, topic, qos.COMMAND)
+        pub = self.node.create_publisher(msg_type, topic, qos.COMMAND)
+        wait_for_matches([self.sim, self.node])
+        return pub
 
     def close(self):
         for node in (self.sim, self.node):
@@ -103,10 +133,13 @@ def test_sim_publishes_exactly_the_driver_topics(rig, robot):
     for topic, msg_type in subscribed.items():
         assert subs[topic].msg_type is msg_type and subs[topic].qos_profile == qos.COMMAND, topic
 
-    r.spin(0.4)
-    assert set(r.received) == set(published) | {'/clock'}, 'every topic carries data'
-    clock = [m.clock.sec + m.clock.nanosec * 1e-9 for m in r.received['/clock']]
-    assert clock[-1] > 0.2 and np.all(np.diff(clock) > 0), 'sim time advances'
+    def sim_seconds():
+        return [m.clock.sec + m.clock.nanosec * 1e-9 for m in r.received.get('/clock', [])]
+
+    r.spin_until(lambda: set(r.received) == set(published) | {'/clock'}, what='data on every topic')
+    r.spin_until(lambda: sim_seconds()[-1] - sim_seconds()[0] > 0.2, what='0.2 s of sim time')
+    clock = sim_seconds()
+    assert clock[0] > 0 and np.all(np.diff(clock) > 0), 'sim time advances'
     for topic in published:
         stamp = r.last(topic).header.stamp
         # sim time, not wall time (the newest /clock may be a tick behind the newest state message)
@@ -140,48 +173,53 @@ def test_sim_without_publish_clock_has_no_clock(rig):
     assert '/clock' not in [p.topic_name for p in r.sim.publishers]
 
 
-def test_a1_sim_follows_joint_commands_and_drops_bad_ones(rig):
-    import ros2_double
+def test_a1_sim_follows_joint_commands_and_drops_bad_ones(rig, ros_log):
     r = rig('a1')
-    r.spin(0.2)
+    pub = r.publisher(Float64MultiArray, 'forward_position_controller/commands')
+    r.spin_until(lambda: len(r.received.get('/robot/joint_states', [])) >= 5, what='joint_states')
     start = np.array(r.last('/robot/joint_states').position)
     target = start.copy()
     target[0] += 0.15   # FR_hip_joint outwards
-    pub = r.publisher(Float64MultiArray, 'forward_position_controller/commands')
     pub.publish(Float64MultiArray(data=[float(v) for v in target]))
-    r.spin(0.4)
-    q = np.array(r.last('/robot/joint_states').position)
-    assert abs(q[0] - target[0]) < 0.05 < abs(start[0] - target[0])
+    r.spin_until(lambda: abs(r.last('/robot/joint_states').position[0] - target[0]) < 0.05,
+                 what='FR_hip_joint at its target')
+    assert abs(start[0] - target[0]) > 0.05
     for _ in range(3):
         pub.publish(Float64MultiArray(data=[0.0] * 11))
         pub.publish(Float64MultiArray(data=[float('nan')] * 12))
-    r.spin(0.2)
+    r.spin_until(lambda: ros_log('forward_position_controller/commands dropped'), what='the warning')
+    count = len(r.received['/robot/joint_states'])
+    r.spin_until(lambda: len(r.received['/robot/joint_states']) > count + 20, what='joint_states')
     assert abs(r.last('/robot/joint_states').position[0] - target[0]) < 0.05, 'bad commands are dropped'
-    warned = ros2_double.logs(name='robot.sim', contains='forward_position_controller/commands dropped')
-    assert len(warned) == 1 and 'expected 12 finite values' in warned[0]['message']
+    warned = ros_log('forward_position_controller/commands dropped')
+    assert len(warned) == 1 and '[WARN]' in warned[0] and '[robot.sim]' in warned[0]  # one per topic and 5 s
+    assert 'expected 12 finite values' in warned[0]
 
 
 @pytest.mark.parametrize('robot', ['ur5', 'xarm'])
 def test_arm_sim_follows_joint_and_gripper_commands(rig, robot):
     r = rig(robot)
-    r.spin(0.2)
+    joints = r.publisher(Float64MultiArray, 'forward_position_controller/commands')
+    gripper = r.publisher(Float64MultiArray, 'gripper_controller/commands')
+    r.spin_until(lambda: len(r.received.get('/robot/joint_states', [])) >= 5, what='joint_states')
     start = np.array(r.last('/robot/joint_states').position)
     target = start[:6].copy()
     target[0] += 0.2
-    r.publisher(Float64MultiArray, 'forward_position_controller/commands').publish(
-        Float64MultiArray(data=[float(v) for v in target]))
-    r.publisher(Float64MultiArray, 'gripper_controller/commands').publish(Float64MultiArray(data=[1.0]))
-    r.spin(1.0)
-    q = np.array(r.last('/robot/joint_states').position)
-    assert np.abs(q[:6] - target).max() < 0.02
+    joints.publish(Float64MultiArray(data=[float(v) for v in target]))
+    gripper.publish(Float64MultiArray(data=[1.0]))
     stroke = CONFIGS[robot].stroke
-    assert start[6] < 0.1 * stroke and q[6] > 0.5 * stroke, 'the fingers close'
+
+    def there():
+        q = np.array(r.last('/robot/joint_states').position)
+        return np.abs(q[:6] - target).max() < 0.02 and q[6] > 0.5 * stroke
+    r.spin_until(there, what='the joints at their targets and the fingers closed')
+    assert start[6] < 0.1 * stroke, 'the fingers start open'
 
 
 @pytest.mark.parametrize('topic', ['raw_motor', 'cmd_vel'])
 def test_sphero_sim_drives_on_raw_motor_and_cmd_vel_and_stops_without_commands(rig, topic):
     r = rig('sphero', command_timeout=0.3)
-    r.spin(0.1)
+    r.spin_until(lambda: '/robot/odom' in r.received, what='odom')
     start = r.last('/robot/odom').pose.pose.position
     if topic == 'raw_motor':
         command, message = (Float64MultiArray, topic), Float64MultiArray(data=[0.5, 0.5])
@@ -203,6 +241,5 @@ def test_sphero_sim_drives_on_raw_motor_and_cmd_vel_and_stops_without_commands(r
         if moved() > 0.03 and r.last('/robot/odom').twist.twist.linear.x > 0.1:
             break
     assert moved() > 0.03 and r.last('/robot/odom').twist.twist.linear.x > 0.1
-    import ros2_double  # command_timeout passes: the motors stop and the ball rolls out
-    ros2_double.spin_until(r.executor, lambda: abs(r.last('/robot/odom').twist.twist.linear.x) < 0.05, timeout=5.0)
-    assert abs(r.last('/robot/odom').twist.twist.linear.x) < 0.05
+    # command_timeout passes: the motors stop and the ball rolls out
+    r.spin_until(lambda: abs(r.last('/robot/odom').twist.twist.linear.x) < 0.05, timeout=5.0, what='a stop')

@@ -54,7 +54,9 @@ class BridgeNode(Node):
         self.create_service(Trigger, '~/hard_reset', self.on_hard_reset_srv)
         self.create_timer(1.0, self.publish_diagnostics)
         self.set_safety('holding: no action yet')
-        self.started = self.now()
+        # When the grace period for drivers coming up starts (see `stale`). On sim time the clock reads 0 until the
+        # first /clock arrives, so there it starts with the first check on a running clock.
+        self.started = self.now() or None
 
     # --- helpers ---
 
@@ -83,8 +85,11 @@ class BridgeNode(Node):
         with `what` happens meanwhile. Sources that were never received are not reported during the first
         stale_timeout after start (drivers take a moment to come up)."""
         now = self.now()
+        if self.started is None and now > 0:
+            self.started = now
         out = self.fresh.problems(now)
-        if out and (now - self.started > self.stale_timeout or any('received' not in p for p in out)):
+        if out and (self.started is not None and now - self.started > self.stale_timeout
+                    or any('received' not in p for p in out)):
             self.problem('stale', f"{what}: {'; '.join(out)}")
         return out
 
