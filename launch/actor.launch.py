@@ -1,4 +1,25 @@
-"""The actor and, by default, the robot's bridge: the part that runs on the robot computer.
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+The actor and, by default, the robot's bridge: the part that runs on the robot computer.
 
 For two machines: run this next to the robot and learner.launch.py on the GPU workstation, both with the same
 ROS_DOMAIN_ID, robot, namespace and configs/overrides:
@@ -9,6 +30,7 @@ The actor acts at the control rate on its CPU, streams experience (spooled to di
 and swaps in the weights the learner publishes. Parameters: config/actor.yaml, then the launch arguments.
 """
 
+from daydreamer_bringup import as_bool, DRIVERS, ROBOTS, words
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, GroupAction, IncludeLaunchDescription, OpaqueFunction
 from launch.conditions import IfCondition
@@ -18,12 +40,14 @@ from launch_ros.actions import Node, PushRosNamespace
 from launch_ros.parameter_descriptions import ParameterValue
 from launch_ros.substitutions import FindPackageShare
 
-from daydreamer_bringup import DRIVERS, ROBOTS, as_bool, words
-
 
 def actor(context):
-    arg = lambda name: LaunchConfiguration(name).perform(context)
-    text = lambda name: ParameterValue(arg(name), value_type=str)
+    def arg(name):
+        return LaunchConfiguration(name).perform(context)
+
+    def text(name):
+        return ParameterValue(arg(name), value_type=str)
+
     return [GroupAction([
         PushRosNamespace(arg('namespace')),
         Node(package='daydreamer_actor', executable='actor', name='actor', output='screen', parameters=[
@@ -49,7 +73,7 @@ def generate_launch_description():
         DeclareLaunchArgument('bridge', default_value='true', choices=['true', 'false'],
                               description="also start the robot's bridge"),
         DeclareLaunchArgument('driver', default_value='real', choices=list(DRIVERS),
-                              description="bridge: what publishes the driver topics (sim | gazebo | real)"),
+                              description='bridge: what publishes the driver topics (sim | gazebo | real)'),
         DeclareLaunchArgument('remap', default_value='', description="bridge: extra remappings 'from:=to,...'"),
         DeclareLaunchArgument('actor_params_file', description='actor parameter file',
                               default_value=PathJoinSubstitution([FindPackageShare('daydreamer_bringup'),

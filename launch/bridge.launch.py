@@ -1,4 +1,25 @@
-"""The robot's bridge alone: driver topics <-> the agent's Step and Action (included by actor.launch.py).
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+The robot's bridge alone: driver topics <-> the agent's Step and Action (included by actor.launch.py).
 
   a1 -> a1_bridge, ur5 | xarm -> arm_bridge (parameter robot), sphero -> sphero_bridge
 
@@ -10,12 +31,11 @@ remap:='from:=to,from2:=to2' adds or replaces remappings.
 
 import os
 
+from daydreamer_bringup import as_bool, BRIDGES, config_path, DRIVERS, REAL_TOPICS, ROBOTS
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, GroupAction, OpaqueFunction
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node, PushRosNamespace
-
-from daydreamer_bringup import BRIDGES, DRIVERS, REAL_TOPICS, ROBOTS, as_bool, config_path
 
 
 def remappings(robot, real, extra):
@@ -29,7 +49,9 @@ def remappings(robot, real, extra):
 
 
 def bridge(context):
-    arg = lambda name: LaunchConfiguration(name).perform(context)
+    def arg(name):
+        return LaunchConfiguration(name).perform(context)
+
     robot, driver, executable = arg('robot'), arg('driver'), BRIDGES[arg('robot')]
     files = [arg('bridge_params_file') or config_path(executable + '.yaml')]
     twin = config_path(executable + '_sim.yaml')
@@ -57,6 +79,6 @@ def generate_launch_description():
                               description="what publishes the driver topics (real: remap onto the driver's names)"),
         DeclareLaunchArgument('remap', default_value='', description="extra remappings 'from:=to,...'"),
         DeclareLaunchArgument('bridge_params_file', default_value='',
-                              description="bridge parameter file (default: config/<bridge>.yaml)"),
+                              description='bridge parameter file (default: config/<bridge>.yaml)'),
         OpaqueFunction(function=bridge),
     ])

@@ -1,4 +1,26 @@
-"""A robot in Gazebo (gz sim: Fortress on Humble, Harmonic on Jazzy, through ros_gz) with the whole learning loop.
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+A robot in Gazebo (gz sim: Fortress on Humble, Harmonic on Jazzy, through ros_gz) with the whole learning loop.
+
 Gazebo publishes the same driver-level topics as the MuJoCo twin and the real drivers, so the bridge is unchanged:
 
   gz sim world config/gazebo/<robot>.sdf (ros_gz_sim gz_sim.launch.py; the fixed cameras live in the world)
@@ -17,6 +39,8 @@ gazebo_ros camera / joint-state / IMU plugins instead of ros_gz_bridge, and gaze
 import os
 import tempfile
 
+from daydreamer_bringup import agent_arguments, agent_includes, as_bool, config_path, robot_state_publisher, urdf_path
+from daydreamer_bringup.gazebo import description, gz_names, SPAWN_HEIGHT
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, GroupAction, IncludeLaunchDescription, OpaqueFunction
 from launch.launch_description_sources import PythonLaunchDescriptionSource
@@ -24,12 +48,9 @@ from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
 from launch_ros.actions import Node, PushRosNamespace
 from launch_ros.substitutions import FindPackageShare
 
-from daydreamer_bringup import agent_arguments, agent_includes, as_bool, config_path, robot_state_publisher, urdf_path
-from daydreamer_bringup.gazebo import SPAWN_HEIGHT, description, gz_names
-
 
 def world_file(path):
-    """The world as Gazebo on this distro names its plugins (a rewritten copy on Humble's Fortress)."""
+    """Return the world as Gazebo on this distro names its plugins (a rewritten copy on Humble's Fortress)."""
     with open(path) as f:
         text = f.read()
     if gz_names(text) == text:
@@ -41,7 +62,9 @@ def world_file(path):
 
 
 def gazebo(context):
-    arg = lambda name: LaunchConfiguration(name).perform(context)
+    def arg(name):
+        return LaunchConfiguration(name).perform(context)
+
     robot, namespace = arg('robot'), '/' + arg('namespace').strip('/')
     controllers = config_path('gazebo', robot + '_controllers.yaml') if robot != 'sphero' else None
     with open(urdf_path(robot)) as f:

@@ -1,4 +1,25 @@
-"""The learner alone: trains on the experience the actor streams and publishes policy weights.
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+The learner alone: trains on the experience the actor streams and publishes policy weights.
 
 For two machines: run this on the GPU workstation and actor.launch.py (actor + bridge) on the robot computer,
 both with the same ROS_DOMAIN_ID, robot, namespace and configs/overrides:
@@ -8,6 +29,7 @@ both with the same ROS_DOMAIN_ID, robot, namespace and configs/overrides:
 Parameters: config/learner.yaml (tunables), then the launch arguments below (run choices).
 """
 
+from daydreamer_bringup import as_bool, ROBOTS, words
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, GroupAction, OpaqueFunction
 from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
@@ -15,12 +37,14 @@ from launch_ros.actions import Node, PushRosNamespace
 from launch_ros.parameter_descriptions import ParameterValue
 from launch_ros.substitutions import FindPackageShare
 
-from daydreamer_bringup import ROBOTS, as_bool, words
-
 
 def learner(context):
-    arg = lambda name: LaunchConfiguration(name).perform(context)
-    text = lambda name: ParameterValue(arg(name), value_type=str)  # never YAML-parsed ('1' stays a string)
+    def arg(name):
+        return LaunchConfiguration(name).perform(context)
+
+    def text(name):
+        return ParameterValue(arg(name), value_type=str)  # never YAML-parsed ('1' stays a string)
+
     return [GroupAction([
         PushRosNamespace(arg('namespace')),
         Node(package='daydreamer_learner', executable='learner', name='learner', output='screen', parameters=[

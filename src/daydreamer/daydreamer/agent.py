@@ -1,4 +1,25 @@
-"""DayDreamer agent: world model + actor-critic learned in imagination (or a CEM planner).
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+DayDreamer agent: world model + actor-critic learned in imagination (or a CEM planner).
 
 `Agent.policy(obs, state, mode)` acts, `Agent.train(batch)` runs one update of the world model and the
 behaviour, `Agent.report(batch)` renders open-loop predictions. Everything the training loop needs to
@@ -83,9 +104,12 @@ class Moments(nn.Module):
 
 
 class ReturnScale(nn.Module):
-    """DreamerV3's return normalisation (reference §10): advantages are divided by
-    max(limit, EMA(P_hi(R) - P_lo(R))), so large returns are scaled down but small ones are not scaled up
-    (which `mean_std` does, amplifying noise when the returns barely differ). 'off' gives a scale of 1."""
+    """
+    Normalise returns as DreamerV3 does (reference §10).
+
+    Advantages are divided by max(limit, EMA(P_hi(R) - P_lo(R))), so large returns are scaled down but small ones are
+    not scaled up (which `mean_std` does, amplifying noise when the returns barely differ). 'off' gives a scale of 1.
+    """
 
     def __init__(self, cfg):
         super().__init__()
@@ -146,8 +170,8 @@ class WorldModel(nn.Module):
         self.rssm = nets.RSSM(act_dim, self.encoder.out_dim, config.rssm)
         feat = self.rssm.feat_dim
         self.decoder = nets.Decoder(shapes, feat, config.decoder)
-        head = lambda cfg: dict(layers=cfg.layers, units=cfg.units, act=cfg.act, norm=cfg.norm,
-                                dist=cfg.dist, outscale=cfg.outscale)
+        head = lambda cfg: {'layers': cfg.layers, 'units': cfg.units, 'act': cfg.act, 'norm': cfg.norm,
+                            'dist': cfg.dist, 'outscale': cfg.outscale}
         self.reward = nets.Head(feat, (), **head(config.reward_head))
         self.cont = nets.Head(feat, (), **head(config.cont_head))
         self.kl_scale = AutoAdapt((), config.wmkl, inverse=False)
@@ -198,7 +222,7 @@ class ActorCritic(nn.Module):
         acfg = config.actor
         self.dist = acfg.dist if acfg.dist != 'auto' else ('onehot' if self.discrete else 'normal')
         if self.discrete != (self.dist == 'onehot'):
-            raise ValueError(f"actor.dist {acfg.dist!r} does not fit the action space {act_space}")
+            raise ValueError(f'actor.dist {acfg.dist!r} does not fit the action space {act_space}')
         self.actor_trunk = nets.MLP(feat_dim, acfg.layers, acfg.units, acfg.act, acfg.norm)
         self.actor_mean = nets.Linear(self.actor_trunk.out_dim, self.act_dim, outscale=acfg.outscale)
         if not self.discrete:
@@ -362,7 +386,7 @@ class Agent(nn.Module):
                 'actor', [self.ac.actor_trunk, self.ac.actor_mean] + (
                     [self.ac.actor_std] if not self.discrete else []), config.actor_opt, scaler())
             self.opts['critic'] = Optimizer('critic', [self.ac.critic], config.critic_opt, scaler())
-        self.image_keys = [k for k in self.wm.encoder.cnn_keys]
+        self.image_keys = list(self.wm.encoder.cnn_keys)
         self.enc_keys = self.wm.encoder.cnn_keys + self.wm.encoder.mlp_keys
 
     def _precision(self, name):
@@ -402,7 +426,8 @@ class Agent(nn.Module):
 
     @torch.inference_mode()
     def policy(self, obs, state=None, mode='explore'):
-        """One acting step for a batch of observations (numpy, leading batch axis).
+        """
+        One acting step for a batch of observations (numpy, leading batch axis).
 
         mode: 'explore' samples (plus expl_noise), 'eval' takes the mode. Returns the env action (float32
         vectors clipped to [-1, 1], or int64 indices for discrete spaces) and the next state.
@@ -455,7 +480,8 @@ class Agent(nn.Module):
 
     @torch.no_grad()
     def report(self, data, context=5, samples=4):
-        """Open-loop video: filter `context` steps, then imagine with the logged actions.
+        """
+        Open-loop video: filter `context` steps, then imagine with the logged actions.
 
         Returns {'openl_<key>': uint8 (B, T, 3H, W, C)} stacking truth, prediction and error per image key.
         """
@@ -504,7 +530,7 @@ class Agent(nn.Module):
             opt.opt.load_state_dict(state['opts'][name])
 
     def policy_state(self):
-        """The parameters acting needs: encoder, RSSM, actor (or reward head for the planner)."""
+        """Return the parameters acting needs: encoder, RSSM, actor (or reward head for the planner)."""
         keep = ('wm.encoder.', 'wm.rssm.', 'ac.actor_') + (('wm.reward.',) if self.planet else ())
         return {k: v for k, v in self.state_dict().items() if k.startswith(keep)}
 

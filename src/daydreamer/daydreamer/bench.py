@@ -1,5 +1,27 @@
-"""Micro-benchmarks of the training pipeline's parts, and learning curves. Each returns a dict of numbers;
-the CLI prints them.
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+Micro-benchmarks of the training pipeline's parts, and learning curves.
+
+Each returns a dict of numbers; the CLI prints them.
 
 - `bench_replay`, `bench_actor`, `bench_learner`: the replay, one policy step, one update.
 - `bench_env`: env steps per second (rendering included, random actions) on one core.
@@ -13,10 +35,10 @@ import json
 import logging
 import math
 import os
+from pathlib import Path
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -25,10 +47,12 @@ from daydreamer.replay import Replay
 
 
 def bench_replay(seconds=3.0, batch=32, length=64, obs='image', episodes=20, steps=250):
-    """Windows sampled per second from a replay of `episodes` x `steps` rows (obs 'image' or 'vector').
+    """
+    Windows sampled per second from a replay of `episodes` x `steps` rows (obs 'image' or 'vector').
 
     Also reports the rate of `add()` while filling it, which includes compressing and writing chunk files
-    (random images, so the worst case for compression)."""
+    (random images, so the worst case for compression).
+    """
     rng = np.random.default_rng(0)
     with tempfile.TemporaryDirectory(prefix='daydreamer-bench-') as directory:
         replay = Replay(directory, capacity=episodes * steps, length=length, load=False)
@@ -54,7 +78,7 @@ def bench_replay(seconds=3.0, batch=32, length=64, obs='image', episodes=20, ste
 
 
 def _env(config):
-    """The config's task, or the robot's spaces-only twin when its simulator is not available."""
+    """Make the config's task, or the robot's spaces-only twin when its simulator is not available."""
     from daydreamer import envs
     try:
         return envs.from_config(config)
@@ -72,8 +96,12 @@ def _percentiles(times):
 
 
 def bench_actor(config, seconds=5.0, warmup=50):
-    """One policy step (encode, RSSM step, sample action) at batch 1 on one CPU thread, pinned to one core
-    as a real-time actor would be, with the runtime the actor uses (`policy_runtime`)."""
+    """
+    Time one policy step (encode, RSSM step, sample action) at batch 1 on one CPU thread.
+
+    The thread is pinned to one core as a real-time actor would be, and the step uses the runtime the actor uses
+    (`policy_runtime`).
+    """
     from daydreamer import loops, runtime
     undo = _pin_to_one_core()
     env = _env(config)
@@ -141,8 +169,11 @@ def bench_learner(config, seconds=20.0, warmup=2):
 
 
 def _pin_to_one_core():
-    """Restricts this thread (and the threads it starts, e.g. the GL rasteriser's) to one CPU; returns a
-    function that undoes it."""
+    """
+    Restrict this thread to one CPU; return a function that undoes it.
+
+    The threads it starts (e.g. the GL rasteriser's) inherit the restriction.
+    """
     if 'torch' in sys.modules:
         torch = sys.modules['torch']
         threads = torch.get_num_threads()
@@ -162,9 +193,12 @@ def _pin_to_one_core():
 
 
 def bench_env(config, seconds=5.0, min_steps=20):
-    """Env steps per second of the config's task (wrapped as for training) under uniform random actions,
-    rendering included, on one CPU core. Steps that reset (after `is_last`) count as steps, so long
-    scripted resets show in the rate; `reset_ms` is the first reset alone (after construction)."""
+    """
+    Measure env steps per second of the config's task under uniform random actions, on one CPU core.
+
+    The task is wrapped as for training, and rendering is included. Steps that reset (after `is_last`) count as steps,
+    so long scripted resets show in the rate; `reset_ms` is the first reset alone (after construction).
+    """
     undo = _pin_to_one_core()
     try:
         begin = time.perf_counter()
@@ -238,8 +272,12 @@ def read_curve(metrics_path):
 
 
 def write_curve_csv(path, evals, episodes, frames_per_step=1):
-    """curve.csv: env_step, env_frames (env_step x action repeat for DMC, else env_step), eval_return and
-    episode_return (the mean training-episode return logged at that step); empty where not logged."""
+    """
+    Write curve.csv: env_step, env_frames, eval_return and episode_return.
+
+    env_frames is env_step x action repeat for DMC, else env_step; episode_return is the mean training-episode return
+    logged at that step. A cell is empty where nothing was logged.
+    """
     with open(path, 'w', newline='') as f:
         writer = csv.writer(f)
         writer.writerow(['env_step', 'env_frames', 'eval_return', 'episode_return'])
@@ -252,18 +290,23 @@ def _cell(value):
 
 
 def plot_curve(path, task, evals, episodes, frames_per_step=1, title=None):
-    """curve.png: eval and training-episode returns vs env steps (env frames for DMC), with the task's
-    reference levels. Returns the path, or None when matplotlib is not installed."""
-    series = [('training episodes (mean per log)', episodes, dict(fmt='.-', color='tab:blue', alpha=0.5)),
-              ('greedy evaluation', evals, dict(fmt='o-', color='tab:orange'))]
+    """
+    curve.png: eval and training-episode returns vs env steps (env frames for DMC), with the task's reference levels.
+
+    Returns the path, or None when matplotlib is not installed.
+    """
+    series = [('training episodes (mean per log)', episodes, {'fmt': '.-', 'color': 'tab:blue', 'alpha': 0.5}),
+              ('greedy evaluation', evals, {'fmt': 'o-', 'color': 'tab:orange'})]
     return _plot(path, task, series, frames_per_step, title or task)
 
 
 def plot_comparison(path, task, runs, frames_per_step=1, title=None):
-    """One figure of the greedy evaluation curves of several runs of a task, e.g. an ablation.
+    """
+    One figure of the greedy evaluation curves of several runs of a task, e.g. an ablation.
 
-    runs: {label: logdir}. Returns the path, or None when matplotlib is not installed."""
-    series = [(label, read_curve(Path(logdir) / 'metrics.jsonl')[0], dict(fmt='o-', markersize=3))
+    runs: {label: logdir}. Returns the path, or None when matplotlib is not installed.
+    """
+    series = [(label, read_curve(Path(logdir) / 'metrics.jsonl')[0], {'fmt': 'o-', 'markersize': 3})
               for label, logdir in runs.items()]
     return _plot(path, task, series, frames_per_step, title or f'{task}: greedy evaluation')
 
@@ -299,11 +342,15 @@ def _plot(path, task, series, frames_per_step, title):
 
 
 def bench_learn(config, logdir, eval_every=None):
-    """Trains `run.steps` env steps with `loops.train` (which evaluates greedily every `run.eval_every` env
-    steps over `run.eval_eps` episodes and logs eval_return to metrics.jsonl), then writes the curve.
+    """
+    Train `run.steps` env steps with `loops.train`, then write the curve.
+
+    `loops.train` evaluates greedily every `run.eval_every` env steps over `run.eval_eps` episodes and logs eval_return
+    to metrics.jsonl.
 
     eval_every: None takes the config's `run.eval_every` when it is between 1 and `run.steps`, else
-    run.steps/10. Rerunning with the same logdir resumes the run up to the new `run.steps`."""
+    run.steps/10. Rerunning with the same logdir resumes the run up to the new `run.steps`.
+    """
     from daydreamer import loops
     steps = int(config.run.steps)
     if eval_every is None:
@@ -329,8 +376,12 @@ def bench_learn(config, logdir, eval_every=None):
 
 
 def run(what, config, seconds=None, logdir=None):
-    """Dispatches `daydreamer bench WHAT`. 'learn' trains for the config's run.steps (`--steps N`), which must
-    be a real budget, and writes into `logdir` (default logdir/bench-learn-<task>)."""
+    """
+    Dispatches `daydreamer bench WHAT`.
+
+    'learn' trains for the config's run.steps (`--steps N`), which must be a real budget, and writes into `logdir`
+    (default logdir/bench-learn-<task>).
+    """
     if what == 'actor':
         return bench_actor(config, **({'seconds': seconds} if seconds else {}))
     if what == 'learner':
@@ -344,4 +395,4 @@ def run(what, config, seconds=None, logdir=None):
         if config.run.steps >= 10 ** 9:
             raise SystemExit('error: bench learn needs a step budget (--steps N, or --run.steps N)')
         return bench_learn(config, logdir or str(Path('logdir') / f'bench-learn-{config.task}'))
-    raise SystemExit(f"error: bench needs one of actor, env, learn, learner, replay (got {what!r})")
+    raise SystemExit(f'error: bench needs one of actor, env, learn, learner, replay (got {what!r})')

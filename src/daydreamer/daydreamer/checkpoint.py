@@ -1,4 +1,25 @@
-"""Pickle-free checkpoints: nested state in one safetensors file, written atomically.
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+Pickle-free checkpoints: nested state in one safetensors file, written atomically.
 
 Tensor and numpy leaves are stored as safetensors tensors (named by their path in
 the state, e.g. ``model/encoder.weight``, so the file is readable by other tools).
@@ -10,17 +31,17 @@ The hash covers every tensor in name order (name, dtype, shape, raw bytes), so i
 is independent of how safetensors lays the payload out on disk.
 """
 
+from collections import OrderedDict
 import hashlib
 import json
 import logging
 import math
 import os
+from pathlib import Path
 import re
 import secrets
 import struct
 import time
-from collections import OrderedDict
-from pathlib import Path
 
 import numpy as np
 import safetensors
@@ -166,10 +187,12 @@ def save(path, state, meta=None):
 
 
 def load(path, device='cpu'):
-    """Return `(state, meta)` from a file written by `save`; tensors go to `device`.
+    """
+    Return `(state, meta)` from a file written by `save`; tensors go to `device`.
 
     Raises CorruptCheckpoint for anything but a complete, intact checkpoint and
-    FileNotFoundError when the file does not exist."""
+    FileNotFoundError when the file does not exist.
+    """
     path = Path(path)
     metadata = _read_header(path)
     if metadata.get(_KEY + 'format') != str(FORMAT_VERSION):
@@ -226,11 +249,13 @@ def _read_header(path):
 # ---------------------------------------------------------------------------- directory
 
 class CheckpointDir:
-    """Versioned checkpoints `<prefix>-<version:012d>.safetensors` in one directory.
+    """
+    Versioned checkpoints `<prefix>-<version:012d>.safetensors` in one directory.
 
     Several processes may use the directory at once (a learner saving, actors loading):
     files appear by atomic rename, so readers only ever see complete files, and temp
-    files (dot-prefixed) never match the checkpoint name pattern."""
+    files (dot-prefixed) never match the checkpoint name pattern.
+    """
 
     STALE_TEMP_S = 3600.0  # temp files untouched this long were left by a crashed writer
 
@@ -263,9 +288,11 @@ class CheckpointDir:
         return path
 
     def latest(self, device='cpu'):
-        """`(state, meta, path)` of the newest intact checkpoint, or None.
+        """
+        `(state, meta, path)` of the newest intact checkpoint, or None.
 
-        Corrupt files are set aside as `<name>.corrupt` (never deleted) with a warning."""
+        Corrupt files are set aside as `<name>.corrupt` (never deleted) with a warning.
+        """
         tried = set()
         while True:  # relist each time: files may come and go under a concurrent writer
             candidates = [v for v in self.versions() if v not in tried]

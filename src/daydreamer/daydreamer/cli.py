@@ -1,4 +1,25 @@
-"""The `daydreamer` command line.
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+The `daydreamer` command line.
 
   daydreamer train --configs a1 --logdir DIR [--key value ...]   actor and learner in one process
   daydreamer act   --configs a1 --logdir DIR                     acting half: writes experience, loads weights
@@ -14,9 +35,9 @@ Rerunning with the same logdir resumes; without --configs the logdir's config.ya
 import argparse
 import json
 import logging
+from pathlib import Path
 import signal
 import sys
-from pathlib import Path
 
 from .config import Config, ConfigError, parse_args
 
@@ -25,7 +46,8 @@ COMMANDS = ('train', 'act', 'learn', 'eval', 'bench', 'config')
 
 def _parser():
     parser = argparse.ArgumentParser(
-        prog='daydreamer', description='DayDreamer world-model learning for robots.\n' + __doc__.split('\n', 1)[1],
+        prog='daydreamer',
+        description='DayDreamer world-model learning for robots.\n' + __doc__.lstrip('\n').split('\n', 1)[1],
         epilog='Any config key can be set as --key value (e.g. --rssm.deter 512, --run.train_ratio 64); '
                'see `daydreamer config`. Blocks: --configs a1|ur5|xarm|sphero|dreamerv1|planet|novalue|dmc|dmc_proprio|'
                'debug|point.',

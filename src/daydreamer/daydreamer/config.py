@@ -1,4 +1,25 @@
-"""Immutable nested configuration: `defaults` + named blocks from configs.yaml + overrides.
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+Immutable nested configuration: `defaults` + named blocks from configs.yaml + overrides.
 
     config = load_config(['a1', 'debug'], {'rssm.deter': 512})
     config, rest = parse_args(['--configs', 'a1', 'debug', '--rssm.deter', '512'])
@@ -9,13 +30,13 @@ Lists are stored as tuples. Only the groups in OPEN_MAPPINGS accept new keys.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 import difflib
 import os
 import pathlib
 import re
 import sys
 import textwrap
-from collections.abc import Mapping
 
 import yaml
 
@@ -40,7 +61,7 @@ class ConfigError(ValueError):
 
 
 def defaults_path() -> pathlib.Path:
-    """The packaged configs.yaml (`defaults` plus the named blocks)."""
+    """Return the path of the packaged configs.yaml (`defaults` plus the named blocks)."""
     return pathlib.Path(__file__).resolve().parent / 'configs.yaml'
 
 
@@ -61,7 +82,7 @@ def _thaw(value):
 
 
 def _convert(key, value, default):
-    """Converts `value` (a CLI string or a YAML/Python value) to the type of `default`."""
+    """Convert `value` (a CLI string or a YAML/Python value) to the type of `default`."""
     kind = type(default).__name__
     if isinstance(default, tuple):
         kind = 'list of ' + (type(default[0]).__name__ if default else 'str')
@@ -135,7 +156,7 @@ def _unknown(key, flat):
 
 
 def _flatten(tree, leaves, prefix=''):
-    """Yields (dotted key, value); recurses into mappings unless the key is a known leaf."""
+    """Yield (dotted key, value); recurses into mappings unless the key is a known leaf."""
     for k, v in tree.items():
         key = f'{prefix}{k}'
         if isinstance(v, Mapping) and key not in leaves:
@@ -145,7 +166,8 @@ def _flatten(tree, leaves, prefix=''):
 
 
 class Config(Mapping):
-    """Immutable nested mapping with attribute access (`config.rssm.deter`); lists are tuples.
+    """
+    Immutable nested mapping with attribute access (`config.rssm.deter`); lists are tuples.
 
     Methods shadow keys of the same name for attribute access; use `config['items']` for those.
     """
@@ -200,7 +222,10 @@ class Config(Mapping):
         return _thaw(self)
 
     def update(self, overrides: Mapping | None = None, **kw) -> Config:
-        """A new Config. Keys may be dotted or nested; values are converted and checked like CLI strings.
+        """
+        Return a new Config with `overrides` and `kw` applied.
+
+        Keys may be dotted or nested; values are converted and checked like CLI strings.
 
         Setting a group merges into it; only OPEN_MAPPINGS groups accept new keys.
         """
@@ -232,7 +257,7 @@ class Config(Mapping):
         return Config(tree)
 
     def save(self, path):
-        """Writes YAML atomically (temporary file in the same folder, then rename)."""
+        """Write YAML atomically (temporary file in the same folder, then rename)."""
         path = pathlib.Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f'.{path.name}.tmp{os.getpid()}')
@@ -247,7 +272,7 @@ class Config(Mapping):
 
     @classmethod
     def load(cls, path) -> Config:
-        """Reads a YAML file written by save(); values keep the types they were saved with."""
+        """Read a YAML file written by save(); values keep the types they were saved with."""
         data = _yaml_load(pathlib.Path(path).read_text())
         if not isinstance(data, Mapping):
             raise ConfigError(f'{path}: expected a YAML mapping of config keys')
@@ -280,8 +305,12 @@ class Config(Mapping):
 
 
 def load_config(configs=(), overrides=None, path=None, base=None) -> Config:
-    """`defaults` (updated with `base`, if given), then each named block in order (a block sets only the keys it names),
-    then `overrides`. `path` is the YAML with the blocks (default: defaults_path())."""
+    """
+    Merge `defaults`, the named blocks and `overrides` into one Config.
+
+    `defaults` (updated with `base`, if given) comes first, then each named block in order (a block sets only the keys
+    it names), then `overrides`. `path` is the YAML with the blocks (default: defaults_path()).
+    """
     path = pathlib.Path(path) if path else defaults_path()
     blocks = _yaml_load(path.read_text()) or {}
     if not isinstance(blocks.get('defaults'), Mapping):
@@ -302,7 +331,8 @@ def load_config(configs=(), overrides=None, path=None, base=None) -> Config:
 
 
 def parse_args(argv=None, base=None, path=None) -> tuple[Config, list[str]]:
-    """`--configs a1 debug` (or `--configs=a1,debug`) and `--key value` / `--key=value` overrides.
+    """
+    `--configs a1 debug` (or `--configs=a1,debug`) and `--key value` / `--key=value` overrides.
 
     Blocks apply first, in order, on `base` (default: `defaults`), then the overrides. Every `--x` must be
     a config key. Returns (config, positionals); tokens after a bare `--` are positional. The names after

@@ -1,5 +1,27 @@
-"""How experience and weights move between an actor and a learner, without ROS: the pieces the ROS actor
-and learner nodes (and any other transport) are built from.
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+How experience and weights move between an actor and a learner, without ROS.
+
+These are the pieces the ROS actor and learner nodes (and any other transport) are built from.
 
 - `encode_weights` / `decode_weights`: acting weights as one safetensors blob with its sha256; no pickle.
 - `Spool`: a bounded on-disk FIFO of experience batches (plain .npz files).
@@ -13,11 +35,11 @@ import hashlib
 import json
 import logging
 import os
+from pathlib import Path
 import re
 import threading
 import time
 import uuid
-from pathlib import Path
 
 import numpy as np
 
@@ -43,8 +65,11 @@ def encode_weights(state_dict):
 
 
 def decode_weights(data, sha256, device='cpu'):
-    """The {name: tensor} dict of a blob from encode_weights; BadWeights when the digest does not match
-    (checked before parsing anything) or the blob is not safetensors."""
+    """
+    Return the {name: tensor} dict of a blob from encode_weights.
+
+    Raise BadWeights when the digest does not match (checked before parsing anything) or the blob is not safetensors.
+    """
     import safetensors.torch
     data = bytes(data)
     actual = hashlib.sha256(data).hexdigest()
@@ -62,10 +87,12 @@ def decode_weights(data, sha256, device='cpu'):
 
 
 class Spool:
-    """Experience batches on disk, oldest first, at most `capacity` rows (the oldest files are dropped with a
-    warning). Files are `<seq:012d>-<rows>.npz` (np.savez, never pickled), written under a dot-name and
-    renamed, so a crash leaves either a whole file or none; a truncated file (power loss) is skipped with a
-    warning and renamed to `.corrupt`. The spool survives restarts: a new Spool on the same directory
+    """
+    Experience batches on disk, oldest first, at most `capacity` rows.
+
+    The oldest files are dropped with a warning. Files are `<seq:012d>-<rows>.npz` (np.savez, never pickled), written
+    under a dot-name and renamed, so a crash leaves either a whole file or none; a truncated file (power loss) is
+    skipped with a warning and renamed to `.corrupt`. The spool survives restarts: a new Spool on the same directory
     continues after the newest file. Safe to use from several threads.
     """
 
@@ -102,7 +129,7 @@ class Spool:
         return self.directory / f'{seq:012d}-{rows}.npz'
 
     def put(self, rows):
-        """Appends a batch (a list of row dicts with the same keys, numbers and bools only); returns its handle."""
+        """Append a batch (a list of row dicts with the same keys, numbers and bools only); return its handle."""
         if not rows:
             return None
         arrays = {k: np.stack([np.asarray(row[k]) for row in rows]) for k in rows[0]}
@@ -135,7 +162,7 @@ class Spool:
             return any(seq == handle for seq, _ in self._files)
 
     def load(self, handle):
-        """The rows of one batch, or None when it is gone or unreadable (then set aside as `.corrupt`)."""
+        """Return the rows of one batch, or None when it is gone or unreadable (then set aside as `.corrupt`)."""
         with self._lock:
             n = dict(self._files).get(handle)
         if n is None:
@@ -162,8 +189,11 @@ class Spool:
         return [{k: v[i] for k, v in arrays.items()} for i in range(n)]
 
     def peek(self):
-        """(handle, rows) of the oldest readable batch, or None when empty. Call `remove(handle)` once the
-        batch is safely delivered; until then it stays first in line."""
+        """
+        Return (handle, rows) of the oldest readable batch, or None when empty.
+
+        Call `remove(handle)` once the batch is safely delivered; until then it stays first in line.
+        """
         while True:
             with self._lock:
                 if not self._files:
@@ -195,12 +225,13 @@ class Spool:
 
 
 def new_stream():
-    """A stream name that no earlier run of any actor used: start time and randomness."""
+    """Return a stream name that no earlier run of any actor used: start time and randomness."""
     return f'{time.strftime("%Y%m%dT%H%M%S")}-{uuid.uuid4().hex[:12]}'
 
 
 class Intake:
-    """The learner's side: per (actor, stream), the next batch number to store.
+    """
+    The learner's side: per (actor, stream), the next batch number to store.
 
     `check(actor, stream, sequence, first_unacknowledged)` says what to do with an arriving batch: 'store' it,
     or drop it as a 'duplicate' (stored before) or as 'early' (a batch before it is missing: the actor resends
@@ -251,15 +282,17 @@ class Intake:
 
 
 class Outbox:
-    """The actor's side: every batch is kept until the learner acknowledges it, in memory up to `memory_rows`
-    rows and beyond that in the bounded on-disk `spool` (oldest batches first), and resent when no
-    acknowledgement comes.
+    """
+    The actor's side: every batch is kept until the learner acknowledges it.
+
+    A batch is kept in memory up to `memory_rows` rows and beyond that in the bounded on-disk `spool` (oldest batches
+    first), and resent when no acknowledgement comes.
 
     `put(rows)` numbers a batch (cheap: safe to call in the control loop); `spill()` moves the oldest batches
     to disk while memory holds too many; `due()` gives the batches to publish now, in order: those never sent,
     at most `window` unacknowledged in flight, and after `resend_after` seconds without an acknowledgement of
-    the oldest one everything again from the oldest (while no learner answers, one batch at a time probes for
-X
+    the oldest one everything again from the oldest (while no learner answers, one batch at a time probes for an
+    answer).
     """
 
     def __init__(self, spool, memory_rows=1000, resend_after=3.0, window=64, stream=None, clock=time.monotonic):
@@ -289,7 +322,7 @@ X
         return self.spool.directory / 'outbox.json'
 
     def _restore(self):
-        """The stream a cleanly closed Outbox left in the spool directory (read once, then removed)."""
+        """Return the stream a cleanly closed Outbox left in the spool directory (read once, then removed)."""
         path = self._state_path
         try:
             saved = json.loads(path.read_text())
@@ -322,7 +355,7 @@ X
         return sequence
 
     def spill(self):
-        """Moves the oldest in-memory batches to the spool while memory holds more than `memory_rows` rows."""
+        """Move the oldest in-memory batches to the spool while memory holds more than `memory_rows` rows."""
         while True:
             with self._lock:
                 if self._memory <= self.memory_rows:
@@ -407,8 +440,11 @@ X
             return sum(1 for entry in self._pending.values() if entry[3] is not None)
 
     def close(self):
-        """Spools the batches still in memory (not acknowledged), to be sent first by the next run, which
-        continues this stream (their numbers are kept beside them in `outbox.json`)."""
+        """
+        Spool the batches still in memory (not acknowledged), to be sent first by the next run.
+
+        The next run continues this stream (their numbers are kept beside them in `outbox.json`).
+        """
         with self._lock:
             self.memory_rows = 0
         self.spill()
@@ -438,10 +474,13 @@ MODES = ('explore', 'eval', 'hold')
 
 
 class ActorCore:
-    """The policy for one robot: `act(obs)` -> action for a single observation, keeping the recurrent state
-    (reset at is_first). Random actions until the first weights arrive; `mode` 'explore' samples, 'eval' is
-    greedy, 'hold' returns None (the robot holds). `load_weights` decodes and loads weights into a second
-    agent in a background thread and swaps the two in one step, so acting never waits for a load."""
+    """
+    The policy for one robot: `act(obs)` -> action for a single observation.
+
+    It keeps the recurrent state (reset at is_first). Random actions until the first weights arrive; `mode` 'explore'
+    samples, 'eval' is greedy, 'hold' returns None (the robot holds). `load_weights` decodes and loads weights into a
+    second agent in a background thread and swaps the two in one step, so acting never waits for a load.
+    """
 
     def __init__(self, config, obs_space, act_space, device='cpu', seed=None):
         from .agent import Agent
@@ -475,7 +514,7 @@ class ActorCore:
         return previous
 
     def act(self, obs):
-        """The action for one checked observation (space dtypes, no batch axis); None in hold mode."""
+        """Return the action for one checked observation (space dtypes, no batch axis); None in hold mode."""
         if self.mode == 'hold':
             self._state = None  # the episode is interrupted: start afresh on the next step
             return None
@@ -489,8 +528,12 @@ class ActorCore:
             return action[0]
 
     def load_weights(self, data, sha256, version, on_done=None):
-        """Queues weights for loading; returns at once. A newer call replaces a queued one. `on_done(version,
-        error)` is called from the loader thread (error None on success; the old weights stay on error)."""
+        """
+        Queue weights for loading; return at once.
+
+        A newer call replaces a queued one. `on_done(version, error)` is called from the loader thread (error None on
+        success; the old weights stay on error).
+        """
         with self._wake:
             self._pending = (data, sha256, int(version), on_done)
             self._wake.notify_all()

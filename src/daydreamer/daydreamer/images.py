@@ -1,5 +1,27 @@
-"""A codec for the fields of a sensor_msgs/Image, without ROS: `decode` turns (height, width, encoding,
-is_bigendian, step, data) into an HxWxC numpy array, `encode` does the reverse.
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+A codec for the fields of a sensor_msgs/Image, without ROS.
+
+`decode` turns (height, width, encoding, is_bigendian, step, data) into an HxWxC numpy array, `encode` does the reverse.
 
 Rows may carry padding (`step` > width * channels * itemsize, as some camera drivers send) and 16/32-bit
 data may be big-endian; both are handled. Problems raise ValueError naming the encoding and the sizes.
@@ -30,8 +52,11 @@ def spec(encoding):
 
 
 def decode(height, width, encoding, is_bigendian, step, data, desired=None):
-    """The image as a new (writable, contiguous) array of shape (height, width, channels) in the native
-    byte order. `desired`: an encoding to convert colour images into (None or 'passthrough' keeps it)."""
+    """
+    Decode the image into a new (writable, contiguous) array (height, width, channels) in native byte order.
+
+    `desired`: an encoding to convert colour images into (None or 'passthrough' keeps it).
+    """
     dtype, channels = spec(encoding)
     height, width, step = int(height), int(width), int(step)
     if height < 0 or width < 0:
@@ -57,9 +82,11 @@ def decode(height, width, encoding, is_bigendian, step, data, desired=None):
 
 
 def convert(image, encoding, desired):
-    """Reorders or drops colour channels (rgb8 / bgr8 / rgba8 / bgra8 / 8UC3), or passes 8UC1 <-> mono8
-    through; anything else (e.g. 32FC1 -> mono8, rgb8 -> mono8) needs an explicit, lossy choice and is
-    refused with ValueError."""
+    """
+    Reorder or drop colour channels (rgb8 / bgr8 / rgba8 / bgra8 / 8UC3), or pass 8UC1 <-> mono8 through.
+
+    Anything else (e.g. 32FC1 -> mono8, rgb8 -> mono8) needs an explicit, lossy choice and is refused with ValueError.
+    """
     spec(desired)
     if {encoding, desired} <= {'mono8', '8UC1'}:
         return image
@@ -69,12 +96,15 @@ def convert(image, encoding, desired):
             alpha = np.full(image.shape[:2] + (1,), 255, image.dtype)
             image, source = np.concatenate([image, alpha], -1), source + 'a'
         return np.ascontiguousarray(image[..., [source.index(c) for c in target]])
-    raise ValueError(f"cannot convert a {encoding} image to {desired}")
+    raise ValueError(f'cannot convert a {encoding} image to {desired}')
 
 
 def encode(array, encoding):
-    """The Image fields {height, width, encoding, is_bigendian, step, data (bytes)} for `array` of shape
-    (H, W) or (H, W, C) in the given encoding."""
+    """
+    Encode `array` of shape (H, W) or (H, W, C) in the given encoding as Image fields.
+
+    The fields are {height, width, encoding, is_bigendian, step, data (bytes)}.
+    """
     dtype, channels = spec(encoding)
     array = np.asarray(array)
     if array.ndim == 2:

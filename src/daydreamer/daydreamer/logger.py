@@ -1,5 +1,27 @@
-"""Training metrics: averaged scalars to metrics.jsonl and TensorBoard, videos as tiled
-PNG images, and a compact live status line on the console.
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+Training metrics: averaged scalars, videos and a live status line.
+
+Scalars go to metrics.jsonl and TensorBoard, videos as tiled PNG images, and a compact live status line to the console.
 
 metrics.jsonl holds one JSON object per write(): {"step": int, "time": unix seconds,
 <name>: mean, ...}. It is strict JSON: non-finite means are written as the strings
@@ -9,6 +31,7 @@ resumed run continues the same file.
 
 import json
 import math
+from pathlib import Path
 import re
 import shutil
 import struct
@@ -16,7 +39,6 @@ import sys
 import time
 import warnings
 import zlib
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -55,13 +77,15 @@ class Logger:
                 self.scalar(name, value)
 
     def video(self, name, frames):
-        """Queue a video (T, H, W, C) or batch (B, T, H, W, C), C in {1, 3}, for the next write().
+        """
+        Queue frames (T, H, W, C) or a batch (B, T, H, W, C), C in {1, 3}, for the next write.
 
-        uint8 frames are used as is; float frames are taken to be in [0, 1]."""
+        uint8 frames are used as is; float frames are taken to be in [0, 1].
+        """
         self._videos[name] = tile_video(frames)
 
     def write(self, step):
-        """Flush the means of everything accumulated since the last write(), and queued videos."""
+        """Flush the means of everything accumulated since the last call, and the queued videos."""
         step = int(step)
         means = {name: total / count for name, (total, count) in self._scalars.items() if count}
         self._scalars.clear()
@@ -82,10 +106,12 @@ class Logger:
         self._videos.clear()
 
     def progress(self, step, force=False, **fields):
-        """Print `step N | F fps | key value | ...`, at most every `print_every` seconds unless forced.
+        """
+        Print `step N | F fps | key value | ...`, at most every `print_every` seconds unless forced.
 
         fps is measured between console lines; the first line has none. On a terminal the
-        line is rewritten in place; otherwise (CI logs, files) each call prints a new line."""
+        line is rewritten in place; otherwise (CI logs, files) each call prints a new line.
+        """
         if not self.console:
             return
         now = _clock()

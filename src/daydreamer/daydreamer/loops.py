@@ -33,11 +33,11 @@ Layout of a logdir:
 import json
 import logging
 import os
+from pathlib import Path
 import re
 import signal
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -70,10 +70,12 @@ def setup(config):
 
 class StopSignals:
     """
-    While a loop runs, SIGINT and SIGTERM (Ctrl-C, kill, ros2 launch) ask it to stop at the end of its
-    current step, so that it never unwinds from inside a lock or a half-written file before it writes its
-    checkpoint and replay; a second signal interrupts at once (KeyboardInterrupt). Only the main thread can
-    own signal handlers: elsewhere the loop stops only when its caller stops it.
+    Clean stop of a running loop on SIGINT and SIGTERM (Ctrl-C, kill, ros2 launch).
+
+    While a loop runs, these signals ask it to stop at the end of its current step, so that it never unwinds from inside
+    a lock or a half-written file before it writes its checkpoint and replay; a second signal interrupts at once
+    (KeyboardInterrupt). Only the main thread can own signal handlers: elsewhere the loop stops only when its caller
+    stops it.
     """
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -88,7 +90,7 @@ class StopSignals:
         return self.received is not None
 
     def restore(self):
-        """Puts back the handlers that were there before."""
+        """Put back the handlers that were there before."""
         for sig, handler in self._previous.items():
             signal.signal(sig, handler)
         self._previous = {}
@@ -111,8 +113,9 @@ def make_replay(config, logdir):
 
 def due_updates(step, config):
     """
-    Updates the train ratio asks for after `step` env steps: none before the prefill, then pretrain +
-    (step - fill) * train_ratio / (batch_size * replay_chunk).
+    Return the updates the train ratio asks for after `step` env steps.
+
+    None before the prefill, then pretrain + (step - fill) * train_ratio / (batch_size * replay_chunk).
     """
     run = config.run
     if step < run.train_fill:
@@ -149,7 +152,7 @@ class Checkpoints:
         return self.dir.save(int(counters['updates']), {'agent': agent.save(), 'counters': dict(counters)})
 
     def restore(self, agent, device='cpu'):
-        """Loads the newest good checkpoint into `agent`; returns its counters or None."""
+        """Load the newest good checkpoint into `agent`; return its counters or None."""
         found = self.dir.latest(device=device)
         if found is None:
             return None
@@ -170,7 +173,7 @@ class Weights:
         self.dir.save(version, agent.policy_state(), {'created': time.time()})
 
     def poll(self, agent, device='cpu'):
-        """Loads newer weights into `agent` when there are any; returns True if it did."""
+        """Load newer weights into `agent` when there are any; return True if it did."""
         version = self.dir.latest_version()
         if version is None or version == self.loaded:
             return False
@@ -363,7 +366,7 @@ class Learner:
         return self
 
     def add_rows(self, rows, worker=0):
-        """Stores rows (dicts as replay takes them) of one sender; returns how many were added."""
+        """Store rows (dicts as replay takes them) of one sender; return how many were added."""
         for row in rows:
             self.replay.add(row, worker=worker)
         with self._wake:
@@ -420,7 +423,7 @@ class Learner:
 
     def save(self):
         """
-        Writes a checkpoint now (waits for the update in progress); returns its path.
+        Write a checkpoint now (wait for the update in progress); return its path.
 
         `on_save`, when set, is called first and returns a function to call once the replay and the checkpoint
         are written: state taken before the replay's flush never covers rows the flush missed.
@@ -445,8 +448,9 @@ class Learner:
 
     def metrics(self):
         """
-        Means of the training metrics since the last call (the previous means while no update happened),
-        plus counters and replay stats.
+        Return the means of the training metrics since the last call, plus counters and replay stats.
+
+        While no update happened, the previous means are returned.
         """
         with self.lock:
             if self._metrics:
@@ -456,7 +460,7 @@ class Learner:
         return {**means, **{k: int(v) for k, v in self.counters.items()}, **self.replay.stats}
 
     def latest(self, keys):
-        """The newest value of each training metric in `keys` that has one since the last `metrics()`."""
+        """Return the newest value of each training metric in `keys` that has one since the last `metrics()`."""
         with self.lock:
             return {k: self._metrics[k][-1] for k in keys if self._metrics.get(k)}
 
@@ -471,8 +475,10 @@ class Learner:
 
     def report_image(self, samples=4, frames=8):
         """
-        One rgb8 image of open-loop predictions next to reality (per image key: truth, prediction and
-        error stacked, time across, samples down), or None for a task without images or an empty replay.
+        Render one rgb8 image of open-loop predictions next to reality.
+
+        Per image key: truth, prediction and error stacked, time across, samples down. None for a task without images or
+        an empty replay.
         """
         if not self.agent.wm.decoder.cnn_keys or not self.replay.ready():
             return None
@@ -578,7 +584,7 @@ def _log_train(logger, counters, episodes, learner, driver):
 
 
 def episode_means(episodes):
-    """The mean of each episode statistic (return, length, sum_/mean_/max_log_*) over the episodes."""
+    """Return the mean of each episode statistic (return, length, sum_/mean_/max_log_*) over the episodes."""
     keys = dict.fromkeys(k for e in episodes for k in e)
     return {k: float(np.mean([e[k] for e in episodes if k in e])) for k in keys}
 
@@ -663,8 +669,9 @@ def act(config, logdir):
 
 def learn(config, logdir):
     """
-    Trains on the experience an actor writes into the logdir, holding `run.train_ratio` against the
-    actor's step count, and publishes acting weights every `run.sync_every` seconds.
+    Train on the experience an actor writes into the logdir.
+
+    Holds `run.train_ratio` against the actor's step count, and publishes acting weights every `run.sync_every` seconds.
     """
     logdir = Path(logdir)
     device = setup(config)
@@ -727,7 +734,7 @@ EVAL_MODES = {'greedy': 'eval', 'sample': 'explore', 'random': 'random'}
 
 def evaluate(config, logdir, episodes, policy='greedy'):
     """
-    Runs the newest checkpoint (or published weights) on the eval env; returns a summary dict.
+    Run the newest checkpoint (or published weights) on the eval env; return a summary dict.
 
     policy: 'greedy' (the mode of every distribution), 'sample' (the exploring policy, as in training
     episodes) or 'random' (uniform actions, no weights needed: the baseline on the same env and seeds).

@@ -1,4 +1,25 @@
-"""Networks of DayDreamer's world model and actor-critic (reference §2-3), in PyTorch.
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+Networks of DayDreamer's world model and actor-critic (reference §2-3), in PyTorch.
 
 Layers follow danijar/daydreamer nets.py: LayerNorm with eps 1e-3, no bias before a norm, fan-average
 uniform initialisation with `outscale` on output layers, a layer-norm GRU, and a conv encoder/decoder
@@ -56,7 +77,8 @@ class Linear(nn.Linear):
         self._blocks = (None, None)
 
     def forward_parts(self, parts):
-        """forward(cat(parts)) without reading the weight columns of zeros in one-hot blocks.
+        """
+        forward(cat(parts)) without reading the weight columns of zeros in one-hot blocks.
 
         Acting is bound by reading weights (batch 1); a 32x32 latent uses 32 of its 1024 columns.
         The transposed column blocks are cached until the weight changes (its version counter).
@@ -94,6 +116,7 @@ class Dense(nn.Sequential):
 
 
 class MLP(nn.Sequential):
+
     def __init__(self, inp, layers, units, act='elu', norm='layer'):
         super().__init__(*[Dense(inp if i == 0 else units, units, act, norm) for i in range(layers)])
         self.out_dim = units if layers else inp
@@ -150,6 +173,7 @@ class Symlog(MSE):
 
 
 class Binary:
+
     def __init__(self, logits):
         self.logits = logits.float()
         self.mean = torch.sigmoid(self.logits)
@@ -193,8 +217,11 @@ class OneHot:
         return self._straight_through(self.logits.argmax(-1))
 
     def sample(self, uniform=None):
-        """Gumbel-max: the same distribution as torch.multinomial, several times cheaper per call. `uniform`
-        (same shape as the logits, in (0, 1)) supplies the noise; exp(-1) everywhere gives the mode."""
+        """
+        Gumbel-max: the same distribution as torch.multinomial, several times cheaper per call.
+
+        `uniform` (same shape as the logits, in (0, 1)) supplies the noise; exp(-1) everywhere gives the mode.
+        """
         if uniform is None:
             uniform = torch.rand_like(self.logits).clamp_(1e-20, 1.0)
         return self._straight_through((self.logits - torch.log(-torch.log(uniform))).argmax(-1))
@@ -296,7 +323,8 @@ class GRU(nn.Module):
 
 
 class RSSM(nn.Module):
-    """Recurrent state-space model with discrete (32x32 categorical) or Gaussian latents.
+    """
+    Recurrent state-space model with discrete (32x32 categorical) or Gaussian latents.
 
     A state is a dict: deter (B, D), stoch (B, S, K) one-hot or (B, S), and logit (B, S, K) or
     mean/std (B, S). `is_first` masking happens inside obs_step: the previous state and action are
@@ -361,7 +389,7 @@ class RSSM(nn.Module):
         return torch.cat([state['deter'], stoch], -1)
 
     def feat_parts(self, state):
-        """The features as `Parts` (one-hot latents as indices) when no gradient is needed."""
+        """Return the features as `Parts` (one-hot latents as indices) when no gradient is needed."""
         if self._sparse() and state['deter'].dim() == 2:
             return Parts([state['deter'], self._onehot(state['stoch'])])
         return self.feat(state)

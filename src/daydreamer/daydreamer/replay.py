@@ -1,4 +1,25 @@
-"""Episode replay on disk, sampled as fixed-length windows (DayDreamer `FixedLength` + `CkptRAMStore`).
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+Episode replay on disk, sampled as fixed-length windows (DayDreamer `FixedLength` + `CkptRAMStore`).
 
 Rows are kept in memory per episode and written to `directory` in chunk files
 
@@ -39,8 +60,11 @@ def _convert(value, key):
 
 
 def _mismatch(spec, arrays, rows=None):
-    """Describe how `arrays` differ from `spec` {key: (shape, dtype)}, or None. With `rows`, arrays have a
-    leading axis of that length (a chunk); without, they are one row."""
+    """
+    Describe how `arrays` differ from `spec` {key: (shape, dtype)}, or None.
+
+    With `rows`, arrays have a leading axis of that length (a chunk); without, they are one row.
+    """
     for key, (shape, dtype) in spec.items():
         if key not in arrays:
             return f"key '{key}' is missing (expected shape {shape} dtype {dtype})"
@@ -57,10 +81,12 @@ def _mismatch(spec, arrays, rows=None):
 
 
 class _Episode:
-    """Rows [lo, n) of one episode (or of a segment of it after a gap) in preallocated per-key arrays.
+    """
+    Rows [lo, n) of one episode (or of a segment of it after a gap) in preallocated per-key arrays.
 
     Rows below `n` are never modified once written and growing allocates new arrays, so `sample()` can copy
-    windows from a reference taken under the lock after releasing it."""
+    windows from a reference taken under the lock after releasing it.
+    """
 
     def __init__(self, uid, spec, size=64):
         self.uuid = uid
@@ -92,7 +118,8 @@ class _Episode:
 
 
 class Replay:
-    """Fixed-length window replay with FIFO capacity in rows, backed by chunk files in `directory`.
+    """
+    Fixed-length window replay with FIFO capacity in rows, backed by chunk files in `directory`.
 
     capacity: rows held in memory (oldest episodes evicted first, at least one kept; a single episode longer
       than capacity is trimmed at its start). length: rows per sampled window. chunk: rows per file of an open
@@ -202,8 +229,11 @@ class Replay:
         return self._ingest(defer=True)
 
     def sample(self, batch):
-        """A dict {key: array (batch, length, ...)} of windows from uniformly chosen episodes (and, with
-        reward_frac, windows around nonzero rewards drawn in proportion to |reward|)."""
+        """
+        Sample a dict {key: array (batch, length, ...)} of windows from uniformly chosen episodes.
+
+        With reward_frac, part of the windows are around nonzero rewards, drawn in proportion to |reward|.
+        """
         length = self.length
         with self._lock:
             if not self._eligible:
@@ -236,9 +266,12 @@ class Replay:
                 self._events_max = max(self._events_max, size)
 
     def _reward_windows(self, count):
-        """Up to `count` (data, start) picks of windows that contain a held nonzero reward, drawn with
-        probability proportional to |reward| (by rejection). Evicted rewards are forgotten when drawn; rewards
-        of episodes still too short to sample are skipped."""
+        """
+        Pick up to `count` (data, start) windows that contain a held nonzero reward.
+
+        They are drawn with probability proportional to |reward| (by rejection). Evicted rewards are forgotten when
+        drawn; rewards of episodes still too short to sample are skipped.
+        """
         picks, events = [], self._events
         for _ in range(64 * count):
             if len(picks) == count or not events:
@@ -332,7 +365,7 @@ class Replay:
         return files
 
     def _read(self, file):
-        """The arrays of a chunk file, or a string saying why it cannot be used."""
+        """Load the arrays of a chunk file, or return a string saying why it cannot be used."""
         try:
             with np.load(os.path.join(self.directory, file.name), allow_pickle=False) as npz:
                 data = {k: npz[k] for k in npz.files}

@@ -1,4 +1,25 @@
-"""The acting step on a robot's CPU: `Agent.policy` exported to ONNX and run by ONNX Runtime.
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+The acting step on a robot's CPU: `Agent.policy` exported to ONNX and run by ONNX Runtime.
 
 At batch 1 a policy step is a chain of matrix-vector products and a hundred small ops. In eager PyTorch each
 op costs microseconds of dispatch, and its BLAS reads the weights at half the speed of ONNX Runtime's kernels
@@ -32,10 +53,13 @@ def onnx_available():
 
 
 class PolicyGraph(nn.Module):
-    """One acting step: encode, filter (posterior), act. Inputs: the encoder's observation keys (raw, as
-    the env gives them), then deter (B, D), stoch (B, S, K) one-hot or (B, S), the previous action (B, A),
-    is_first (B,) float, latent noise and action noise. Outputs: deter, stoch and the raw action sample
-    (before exploration noise and clipping). Neutral noise (`neutral_noise`) gives the mode."""
+    """
+    One acting step: encode, filter (posterior), act.
+
+    Inputs: the encoder's observation keys (raw, as the env gives them), then deter (B, D), stoch (B, S, K) one-hot or
+    (B, S), the previous action (B, A), is_first (B,) float, latent noise and action noise. Outputs: deter, stoch and
+    the raw action sample (before exploration noise and clipping). Neutral noise (`neutral_noise`) gives the mode.
+    """
 
     def __init__(self, agent):
         super().__init__()
@@ -69,9 +93,13 @@ class PolicyGraph(nn.Module):
 
 
 class OnnxPolicy:
-    """`Agent.policy` run by ONNX Runtime on one thread: `policy(obs, state, mode)` -> (action, state) with
-    numpy observations (leading batch axis) and the same modes, noise and clipping. The weights are those of
-    `agent` when it is built; build a new one for new weights (an export takes a fraction of a second)."""
+    """
+    `Agent.policy` run by ONNX Runtime on one thread.
+
+    `policy(obs, state, mode)` -> (action, state) with numpy observations (leading batch axis) and the same modes, noise
+    and clipping. The weights are those of `agent` when it is built; build a new one for new weights (an export takes a
+    fraction of a second).
+    """
 
     def __init__(self, agent, threads=1, seed=None):
         import onnxruntime as ort
@@ -161,8 +189,12 @@ def runtime_name(policy):
 
 
 def make_policy(agent, runtime='auto', seed=None):
-    """The object whose `policy(obs, state, mode)` acts: an OnnxPolicy for 'onnx' (and for 'auto' when
-    onnxruntime is installed and the agent is an actor-critic on the CPU), else the agent itself."""
+    """
+    Return the object whose `policy(obs, state, mode)` acts.
+
+    That is an OnnxPolicy for 'onnx' (and for 'auto' when onnxruntime is installed and the agent is an actor-critic on
+    the CPU), else the agent itself.
+    """
     if runtime not in RUNTIMES:
         raise ValueError(f"policy_runtime must be one of {', '.join(RUNTIMES)}, got {runtime!r}")
     if runtime == 'torch':

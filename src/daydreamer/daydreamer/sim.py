@@ -1,4 +1,25 @@
-"""Headless MuJoCo rendering shared by every simulated task.
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+Headless MuJoCo rendering shared by every simulated task.
 
 MuJoCo reads MUJOCO_GL when it is first imported, so `import_mujoco()` chooses the backend before that:
 the user's MUJOCO_GL if set, else EGL when libEGL is present, else OSMesa. Frames are small (64x64), so
@@ -18,7 +39,7 @@ _HELP = ('headless rendering needs EGL or OSMesa: install libegl1 (EGL, preferre
 
 
 def gl_backend():
-    """The backend MuJoCo will use: MUJOCO_GL if set, else the first library found."""
+    """Return the backend MuJoCo will use: MUJOCO_GL if set, else the first library found."""
     if os.environ.get('MUJOCO_GL'):
         return os.environ['MUJOCO_GL']
     for backend, library in _BACKENDS.items():
@@ -28,7 +49,7 @@ def gl_backend():
 
 
 def import_mujoco():
-    """Imports mujoco with a headless GL backend selected (and PyOpenGL told the same)."""
+    """Import mujoco with a headless GL backend selected (and PyOpenGL told the same)."""
     if 'MUJOCO_GL' not in os.environ:
         os.environ['MUJOCO_GL'] = gl_backend()
     if os.environ['MUJOCO_GL'] in _BACKENDS:
@@ -43,7 +64,8 @@ def _log_warning(message):
 
 
 class Camera:
-    """Renders one camera of a model to uint8 (H, W, 3) frames.
+    """
+    Renders one camera of a model to uint8 (H, W, 3) frames.
 
     A GL context is bound to the thread that made it current, while a ROS executor calls from a pool of
     threads: all GL work of a camera runs on one thread the camera owns (`call`), whoever asks for a frame.
@@ -71,7 +93,7 @@ class Camera:
         return renderer
 
     def call(self, fn, *args):
-        """Runs fn(*args) on the camera's GL thread and returns its result."""
+        """Run fn(*args) on the camera's GL thread and return its result."""
         return self._gl.submit(fn, *args).result()
 
     def render(self, data):

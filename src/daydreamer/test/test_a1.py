@@ -1,4 +1,25 @@
-"""The simulated Unitree A1 (`a1_sim`) and the shared A1 core (`daydreamer.robots.a1`).
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+The simulated Unitree A1 (`a1_sim`) and the shared A1 core (`daydreamer.robots.a1`).
 
 The core tests (URDF, action mapping, filter, clip, torque stop, reward) need only numpy. The sim tests need
 mujoco and skip without it; the rendering test also needs a headless GL backend (EGL or OSMesa).
@@ -16,8 +37,11 @@ from daydreamer.space import Space
 
 
 def need_mujoco():
-    """mujoco, imported through import_mujoco (a plain `import mujoco` first would pick a GL backend that needs
-    a display), or a skip."""
+    """
+    Import mujoco through import_mujoco, or skip.
+
+    A plain `import mujoco` first would pick a GL backend that needs a display.
+    """
     try:
         return import_mujoco()
     except (ImportError, RuntimeError) as e:
@@ -238,8 +262,12 @@ def test_model_from_urdf():
 
 
 def test_no_implicit_damping_keeps_physics_identical():
-    """build_model turns MuJoCo's implicit damping off (a speed-up): with no joint damping to integrate, the
-    motion under random actions, falls and contacts included, is bit-identical to the default."""
+    """
+    build_model turns MuJoCo's implicit damping off (a speed-up) without changing the motion.
+
+    With no joint damping to integrate, the motion under random actions, falls and contacts included, is bit-identical
+    to the default.
+    """
     mujoco = need_mujoco()
     from daydreamer.envs.a1 import A1Sim
     flag = int(mujoco.mjtDisableBit.mjDSBL_EULERDAMP)

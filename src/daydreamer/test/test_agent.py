@@ -1,4 +1,25 @@
-"""Behavioural tests of the algorithm core (nets.py, agent.py) against the DayDreamer reference.
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+Behavioural tests of the algorithm core (nets.py, agent.py) against the DayDreamer reference.
 
 The reference is shared/reference/daydreamer_algorithm.md (danijar/daydreamer `dreamerv2plus`, §2-4 and §9).
 Each test checks one rule of the reference with numbers that a wrong implementation would not produce.
@@ -56,7 +77,7 @@ def make_agent(config=None, obs_space=VECTOR_OBS, act_space=CONT_ACT, seed=0):
 
 
 def make_batch(obs_space=VECTOR_OBS, act_space=CONT_ACT, batch=2, length=8, seed=0):
-    """A (B, T) training batch like replay returns: obs, action a_{t-1}, reward and flags."""
+    """Make a (B, T) training batch like replay returns: obs, action a_{t-1}, reward and flags."""
     rng = np.random.default_rng(seed)
     shape = (batch, length)
     data = {}
@@ -108,7 +129,7 @@ def assert_uniform_init(weight, limit):
 
 
 def rssm_state(rssm, batch, gen):
-    """A random discrete RSSM state."""
+    """Make a random discrete RSSM state."""
     index = torch.randint(0, rssm.classes, (batch, rssm.stoch), generator=gen)
     return {'deter': torch.randn(batch, rssm.deter, generator=gen),
             'stoch': F.one_hot(index, rssm.classes).float(),
@@ -116,6 +137,7 @@ def rssm_state(rssm, batch, gen):
 
 
 class NoOpOptimizer:
+
     def __call__(self, loss):
         return {}
 
@@ -267,7 +289,7 @@ def test_kl_is_zero_for_identical_and_sums_over_latents():
     kl, _ = rssm.kl(post, post, 0.8)
     torch.testing.assert_close(kl, torch.zeros(3), atol=1e-6, rtol=0)
     kl, _ = rssm.kl(post, prior, 0.8)
-    mix = lambda l: 0.99 * np.exp(l) / np.exp(l).sum(-1, keepdims=True) + 0.01 / rssm.classes
+    mix = lambda logit: 0.99 * np.exp(logit) / np.exp(logit).sum(-1, keepdims=True) + 0.01 / rssm.classes
     p, q = mix(post['logit'].numpy().astype(np.float64)), mix(prior['logit'].numpy().astype(np.float64))
     expected = (p * (np.log(p) - np.log(q))).sum((-1, -2))  # over classes and the latents
     np.testing.assert_allclose(kl.numpy(), expected, rtol=1e-5)
@@ -275,8 +297,11 @@ def test_kl_is_zero_for_identical_and_sums_over_latents():
 
 @pytest.mark.parametrize('latent', ['discrete', 'gaussian'])
 def test_kl_balance_routes_gradients(latent):
-    """0.8 KL(sg(post) || prior) + 0.2 KL(post || sg(prior)): the value is the plain KL, the prior
-    gets 0.8 of its gradient and the posterior 0.2."""
+    """
+    KL balancing: 0.8 KL(sg(post) || prior) + 0.2 KL(post || sg(prior)).
+
+    The value is the plain KL, the prior gets 0.8 of its gradient and the posterior 0.2.
+    """
     cfg = make_config(**({'rssm.latent': 'gaussian'} if latent == 'gaussian' else {}))
     rssm = nets.RSSM(2, 5, cfg.rssm)
     gen = torch.Generator().manual_seed(1)
@@ -635,6 +660,7 @@ class RecordingCritic(nn.Module):
 
 
 class RecordingNorm(nn.Module):
+
     def forward(self, x):
         self.x = x.detach().clone()
         return x
@@ -676,8 +702,12 @@ def test_imagined_actions_reach_the_model_clipped_only_when_asked(clip):
 
 @pytest.mark.parametrize('value_head', [True, False])
 def test_lambda_return_weights_and_critic_target_match_numpy(value_head):
-    """Reward from s_{t+1}, continue c_0 = 1 - is_terminal and c_t = cont(s_t), values from the slow
-    critic, R_15 = v_15 and the lambda recursion, weights cumprod(discount c) / discount."""
+    """
+    Lambda returns, their weights and the critic target match a numpy computation.
+
+    Reward from s_{t+1}, continue c_0 = 1 - is_terminal and c_t = cont(s_t), values from the slow critic, R_15 = v_15
+    and the lambda recursion, weights cumprod(discount c) / discount.
+    """
     agent = make_agent(make_config(value_head=value_head))
     ac, wm, cfg = agent.ac, agent.wm, agent.config
     # Heads with known outputs: each a different function of the imagined state.
@@ -715,8 +745,12 @@ def test_lambda_return_weights_and_critic_target_match_numpy(value_head):
 
 @pytest.mark.parametrize('act_space', [CONT_ACT, DISC_ACT], ids=['backprop', 'reinforce'])
 def test_actor_loss_matches_reference_formula(act_space):
-    """L = mean_{t<15,b}[ sg(w_t) (-objective - sum_i alpha_i H_i) ] with objective adv (backprop) or
-    log pi(a_t | s_t) sg(adv) (reinforce) and normalised entropies H."""
+    """
+    The actor loss matches the reference formula.
+
+    L = mean_{t<15,b}[ sg(w_t) (-objective - sum_i alpha_i H_i) ] with objective adv (backprop) or log pi(a_t | s_t)
+    sg(adv) (reinforce) and normalised entropies H.
+    """
     agent = make_agent(make_config(**{'actent.impl': 'fixed', 'actent.scale': 0.3}), act_space=act_space)
     ac, wm, cfg = agent.ac, agent.wm, agent.config
     wm.reward = FakeHead(lambda f: 3 * f[..., 0] + f[..., 1])
@@ -834,6 +868,7 @@ def test_entropy_scale_is_updated_before_the_actor_step():
     seen = []
 
     class Recording:
+
         def __call__(self, loss):
             seen.append(ac.actent.value.clone())
             return agent.opts['actor'](loss)
@@ -982,13 +1017,18 @@ def test_modes_train_and_act(block):
 
 
 def test_planner_cem_finds_the_best_action_sequence():
-    """PlaNet CEM (horizon 12, 1000 candidates, 10 iterations, top 100) on a toy model whose reward is
-    -|a_t - goal|^2: the first action of the final mean reaches the goal, clipped to [-1, 1]."""
+    """
+    The PlaNet CEM planner finds the best action sequence of a toy model.
+
+    CEM with horizon 12, 1000 candidates, 10 iterations and top 100, on a toy model whose reward is -|a_t - goal|^2: the
+    first action of the final mean reaches the goal, clipped to [-1, 1].
+    """
     cfg = load_config(['planet']).planner
     assert (cfg.horizon, cfg.candidates, cfg.iterations, cfg.topk) == (12, 1000, 10, 100)
     goal = torch.tensor([[0.3, -0.6], [1.7, 0.0]])  # second row: outside the action box
 
     class ToyRSSM:
+
         def img_step(self, state, action):
             return {'deter': action, 'goal': state['goal']}
 

@@ -1,5 +1,28 @@
-"""UR5 / xArm pick-and-place: the shared task logic (daydreamer/robots/arm.py), the URDFs and the MuJoCo
-twins (daydreamer/envs/arm.py)."""
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+UR5 / xArm pick-and-place: the shared task logic, the URDFs and the MuJoCo twins.
+
+The task logic is daydreamer/robots/arm.py, the twins are in daydreamer/envs/arm.py.
+"""
 
 import xml.etree.ElementTree as ET
 
@@ -8,7 +31,7 @@ import pytest
 
 from daydreamer.envs import dummy, make, parameters, validate_obs
 from daydreamer.robots import arm as logic
-from daydreamer.robots.arm import LEFT, OTHER, RIGHT, UR5, XARM, Move
+from daydreamer.robots.arm import LEFT, Move, OTHER, RIGHT, UR5, XARM
 from daydreamer.space import Space
 
 URDF_DIR = logic.__file__.rsplit('/', 1)[0] + '/urdf'
@@ -57,8 +80,12 @@ def test_urdf_joint_names_and_structure(name, joints, tool):
 
 
 def test_urdf_kinematics():
-    """Zero angles: UR5 tool0 at the published (-0.817, -0.191, -0.005) in the controller's base frame; xArm6
-    link_eef at its SDK home (0.207, 0, 0.112), pointing down."""
+    """
+    At zero angles the tool sits at the published pose of each arm.
+
+    UR5 tool0 at the published (-0.817, -0.191, -0.005) in the controller's base frame; xArm6 link_eef at its SDK home
+    (0.207, 0, 0.112), pointing down.
+    """
     from daydreamer.sim import import_mujoco
     mujoco = import_mujoco()
     for name, tool, frame, expected in [('ur5.urdf', 'tool0', 'base', (-0.81725, -0.19145, -0.005491)),
@@ -319,8 +346,12 @@ def test_observation_conventions(sim):
 
 @pytest.mark.parametrize('task', ['ur5_sim', 'xarm_sim'])
 def test_scripted_policy_places_and_random_does_not(task):
-    """A fresh env (seed 0, so the result does not depend on the test order). Over 10 episodes the scripted
-    policy averages 17.7 (UR5) / 25.4 (xArm) placements and 11 per placement; random returns are ~0."""
+    """
+    A fresh env (seed 0, so the result does not depend on the test order).
+
+    Over 10 episodes the scripted policy averages 17.7 (UR5) / 25.4 (xArm) placements and 11 per placement; random
+    returns are ~0.
+    """
     from daydreamer.envs.arm import measure_returns
     env = make(task, seed=0)
     try:
@@ -343,7 +374,7 @@ def test_driver_interface(sim):
     assert state['rgb'].shape == (64, 64, 3) and state['depth'].shape == (64, 64)
     assert 0.2 < np.median(state['depth']) < 3.0 and isinstance(state['stamp'], float)
     target = state['position'] + np.array([0.1, -0.05, 0.05, 0.0, 0.0, 0.1])
-    sim.apply_command({name: value for name, value in zip(state['joint_names'], target)}, gripper=1.0)
+    sim.apply_command(dict(zip(state['joint_names'], target)), gripper=1.0)
     sim.advance(0.5)
     after = sim.driver_state(images=False)
     np.testing.assert_allclose(after['position'], target, atol=2e-3)

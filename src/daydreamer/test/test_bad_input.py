@@ -1,3 +1,23 @@
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
 """Bad input gives a clear message naming the problem, and nothing already stored is lost."""
 
 import logging
@@ -42,7 +62,7 @@ def test_wrong_value_type_names_key_and_type(tmp_path):
 def test_unknown_task_lists_valid_ones(tmp_path):
     result = cli('train', '--logdir', str(tmp_path), '--task', 'point_vectr')
     assert result.returncode != 0
-    assert "unknown task 'point_vectr'" in result.stderr and "point_vector" in result.stderr
+    assert "unknown task 'point_vectr'" in result.stderr and 'point_vector' in result.stderr
 
 
 class Faulty(Wrapper):
@@ -91,7 +111,7 @@ def test_bad_observations_are_dropped_with_clear_messages(tmp_path, caplog):
                     stored += 1
     messages = caplog.text
     assert "observation 'vector' contains NaN at index 1" in messages
-    assert "has shape (3,), expected (16,)" not in messages  # point_vector is 4-D, see below
+    assert 'has shape (3,), expected (16,)' not in messages  # point_vector is 4-D, see below
     assert "observation 'vector' has shape (3,), expected (4,)" in messages
     assert "missing observation key 'vector' (expected float32 (4,))" in messages
     assert 'env 0 raised RuntimeError: driver connection lost; recreating it' in messages

@@ -1,7 +1,30 @@
-"""The ROS-free half of the robot bridges (`daydreamer.robots.bridge`): joint mapping by name, episode
-bookkeeping, watchdog, staleness, action sorting, and the per-robot adapters driven through the MuJoCo twins'
-driver-level interfaces (what the ROS sim node publishes), so that the bridge composes the core functions
-as the agent-level envs do."""
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+The ROS-free half of the robot bridges (`daydreamer.robots.bridge`).
+
+Joint mapping by name, episode bookkeeping, watchdog, staleness, action sorting, and the per-robot adapters driven
+through the MuJoCo twins' driver-level interfaces (what the ROS sim node publishes), so that the bridge composes the
+core functions as the agent-level envs do.
+"""
 
 import numpy as np
 import pytest
@@ -146,9 +169,12 @@ def test_a1_feet_are_below_the_hips_at_the_standing_pose():
 
 
 def drive_a1(env, adapter, policy, steps, rate=200):
-    """Runs the A1 twin through its driver interface the way the a1_bridge does: sense at `rate` Hz, stream
-    one command per sample, observe once per agent step. Returns the adapter's (obs, reward) per step and
-    the env-style forward velocity truth."""
+    """
+    Run the A1 twin through its driver interface the way the a1_bridge does.
+
+    Sense at `rate` Hz, stream one command per sample, observe once per agent step. Returns the adapter's (obs, reward)
+    per step and the env-style forward velocity truth.
+    """
     sub = int(round(1000 / rate))
     out = []
     for t in range(steps):
@@ -242,7 +268,7 @@ def ur5():
 
 
 def stream(env, adapter, moves, rate=100.0):
-    """Executes moves as the arm bridge does: joint paths streamed as servo targets, gripper commands."""
+    """Execute moves as the arm bridge does: joint paths streamed as servo targets, gripper commands."""
     for move in moves:
         if move.kind == 'gripper':
             env.set_gripper(move.target)

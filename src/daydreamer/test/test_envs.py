@@ -1,10 +1,30 @@
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
 import timeit
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from daydreamer.envs import (TASKS, ActionRepeat, BadObservation, ClipAction, Env, TimeLimit, check_obs, make,
+from daydreamer.envs import (ActionRepeat, BadObservation, check_obs, ClipAction, Env, make, TASKS, TimeLimit,
                              validate_obs, wrap)
 from daydreamer.envs import point
 from daydreamer.space import Space
@@ -272,11 +292,15 @@ def test_determinism():
 
 
 def test_driver_summarises_log_keys_per_episode_as_the_reference():
-    """Every `log_*` key becomes the sum, mean and max over the episode's steps (reset step included), and
-    the statistics start afresh with each episode."""
+    """
+    Every `log_*` key becomes the sum, mean and max over the episode's steps.
+
+    The reset step is included, and the statistics start afresh with each episode.
+    """
     from daydreamer import loops
 
     class Logged(Counter):
+
         def _obs(self, reward, first):
             return {**super()._obs(reward, first), 'log_count': np.float32(self.count),
                     'log_pair': np.array([self.count, 0.0], np.float32)}

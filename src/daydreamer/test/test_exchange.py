@@ -18,7 +18,11 @@
 # OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
 # THE SOFTWARE.
 
-"""Weights blobs, the experience spool, acknowledged delivery (Outbox, Intake), ActorCore and loops.Learner (all without ROS)."""
+"""
+Weights blobs, the experience spool, acknowledged delivery, ActorCore and loops.Learner (all without ROS).
+
+Acknowledged delivery is exchange.Outbox and exchange.Intake.
+"""
 
 import threading
 import time
@@ -164,6 +168,7 @@ def test_intake_stores_each_batch_once_in_order():
 
 
 class Clock:
+
     def __init__(self):
         self.now = 0.0
 
@@ -222,9 +227,10 @@ def test_outbox_counts_batches_a_full_spool_dropped(tmp_path):
 
 def test_delivery_over_a_lossy_channel_with_restarts_stores_every_row_once(tmp_path):
     """
-    Actor and learner over a channel that drops, duplicates and reorders messages; the learner restarts
-    (from its saved state) and so does the actor (from its spool): the learner ends with every row exactly once
-    and each stream in order.
+    Actor and learner over a lossy channel, both restarting, deliver every row exactly once.
+
+    The channel drops, duplicates and reorders messages; the learner restarts (from its saved state) and so does the
+    actor (from its spool): the learner ends with every row exactly once and each stream in order.
     """
     rng = np.random.default_rng(0)
     clock = Clock()

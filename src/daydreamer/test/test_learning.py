@@ -1,4 +1,25 @@
-"""It learns: DayDreamer trained from scratch on the built-in point-mass task (`point_vector`).
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+It learns: DayDreamer trained from scratch on the built-in point-mass task (`point_vector`).
 
 Budget: 5,000 env steps (1,000 random prefill, then ~1,000 updates at train ratio 64 with the `point`
 config), about 4 minutes on 2 CPU cores. The random policy scores 10.7 per episode and a scripted
@@ -27,8 +48,12 @@ def train_and_evaluate(logdir, **overrides):
 
 
 def test_eval_policies(tmp_path):
-    """`daydreamer eval --policy`: random needs no weights and scores the env's random level; greedy is
-    deterministic; sample acts differently from greedy with the same weights."""
+    """
+    `daydreamer eval --policy` offers random, greedy and sample.
+
+    Random needs no weights and scores the env's random level; greedy is deterministic; sample acts differently from
+    greedy with the same weights.
+    """
     config = load_config(['point'])
     with pytest.raises(SystemExit, match='no checkpoint or policy weights'):
         loops.evaluate(config, tmp_path, 1)

@@ -1,19 +1,39 @@
-"""Fast source checks, standing in for the ament linters (ament_flake8 & co. are not on PyPI).
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
 
-- flake8 on this package, configured in setup.cfg [flake8] (max line length 120; E731 ignored).
+"""
+Fast source checks that the ament linters do not make.
+
+The ament linters themselves run in test_copyright.py, test_flake8.py and test_pep257.py.
+
 - Every Python file under src/ parses with the Python 3.10 grammar and uses no standard-library
   name that is newer than 3.10 (the project supports Python 3.10 to 3.12).
-- Nothing under src/daydreamer imports rclpy or a ROS message/launch module: the core is ROS-free.
+- Nothing under src/daydreamer imports rclpy or a ROS message/launch module: the core is ROS-free. The one
+  exception: the ament linter tests (test/test_copyright.py, ...) import their linter.
 - Product code (everything under src/ outside test directories) does not unpickle: no pickle imports,
   torch.load only with weights_only=True, np.load never with allow_pickle=True.
 """
 
 import ast
 import functools
-import importlib.util
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -80,7 +100,7 @@ def names_from(tree, module, name):
 
 
 def calls_of(tree, module, function):
-    """Calls of module.function, whether spelled `alias.function(...)` or `from module import function`."""
+    """Yield the calls of module.function, whether spelled `alias.function(...)` or `from module import function`."""
     aliases, direct = module_aliases(tree, module), names_from(tree, module, function)
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
@@ -92,7 +112,7 @@ def calls_of(tree, module, function):
 
 
 def keyword_is(call, name, value):
-    """True when `call` passes name=<literal value> (a **kwargs makes it unknowable: False)."""
+    """Tell whether `call` passes name=<literal value> (a **kwargs makes it unknowable: False)."""
     for kw in call.keywords:
         if kw.arg == name:
             return isinstance(kw.value, ast.Constant) and kw.value.value is value
@@ -100,20 +120,6 @@ def keyword_is(call, name, value):
 
 
 # ------------------------------------------------------------------------------------------------
-
-
-def test_flake8():
-    if importlib.util.find_spec('flake8') is None:
-        if os.environ.get('CI'):
-            pytest.fail('flake8 is not installed: run scripts/setup (pip install -e src/daydreamer[test])')
-        pytest.skip('flake8 is not installed (pip install -e src/daydreamer[test])')
-    targets = [p.name for p in sorted(PACKAGE.iterdir()) if p.suffix == '.py' or (p / '__init__.py').exists()]
-    targets += ['test'] if (PACKAGE / 'test').is_dir() else []
-    result = subprocess.run([sys.executable, '-m', 'flake8', '--config', 'setup.cfg', *targets],
-                            cwd=PACKAGE, capture_output=True, text=True, timeout=300)
-    if result.returncode != 0:
-        pytest.fail(f'flake8 (config: src/daydreamer/setup.cfg [flake8]) found problems:\n'
-                    f'{result.stdout}{result.stderr}', pytrace=False)
 
 
 def test_python_files_parse_with_python_310_grammar():
@@ -205,10 +211,16 @@ def is_ros_module(name):
     return top in ROS_MODULES or top.startswith(ROS_PREFIXES) or top.endswith(ROS_SUFFIXES)
 
 
+# What the ament linter tests (test/test_copyright.py, test_flake8.py, test_pep257.py) import.
+AMENT_LINTERS = {'ament_copyright', 'ament_flake8', 'ament_pep257'}
+
+
 def test_core_does_not_import_ros():
     problems = []
     for path in python_files(PACKAGE):
         for node, module in imported_modules(parse(path)):
+            if is_test_file(path) and module.split('.')[0] in AMENT_LINTERS:
+                continue
             if is_ros_module(module):
                 problems.append(f'{where(path, node)}: imports {module}')
     assert not problems, ('src/daydreamer is the ROS-free core (see shared/design/ARCHITECTURE.md); '

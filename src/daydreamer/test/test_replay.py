@@ -1,3 +1,23 @@
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
 """Tests for daydreamer.replay: windows, sampling distribution, capacity, disk round trips, concurrency."""
 
 import logging
@@ -347,7 +367,7 @@ def test_stats_and_constructor_checks(tmp_path):
 
 
 def sparse_episode(replay, ep, n, rewards, worker=0, last=True):
-    """An episode of n rows whose reward is 0 except at the rows in `rewards` (a set: 1 there, or a dict)."""
+    """Make an episode of n rows whose reward is 0 except at the rows in `rewards` (a set: 1 there, or a dict)."""
     for t in range(n):
         step = row(ep, t, last=last and t == n - 1)
         step['reward'] = (rewards.get(t, 0.0) if isinstance(rewards, dict) else float(t in rewards))

@@ -1,3 +1,23 @@
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
 """`daydreamer act` and `daydreamer learn` as two processes that share only a logdir."""
 
 import json
@@ -65,8 +85,12 @@ def test_train_holds_the_train_ratio(tmp_path):
 
 
 def test_learn_stops_at_the_actors_step_budget(tmp_path):
-    """`learn --steps N` means the actor's N env steps, as in act and train: once the actor has written them
-    and the updates due for them are done, the learner saves and exits (it used to count updates)."""
+    """
+    `learn --steps N` means the actor's N env steps, as in act and train.
+
+    Once the actor has written them and the updates due for them are done, the learner saves and exits (it used to count
+    updates).
+    """
     from daydreamer import loops
     from daydreamer.config import load_config
     config = load_config(['point', 'debug'], {'run.train_fill': 200, 'run.steps': 300, 'run.eval_every': 0,

@@ -1,6 +1,28 @@
-"""The actor node (`actor`): runs the policy on every `step` from the robot's bridge and answers with an
-`action` within the control period, streams experience to the learner and swaps in the policy weights the
-learner publishes.
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+The actor node (`actor`).
+
+It runs the policy on every `step` from the robot's bridge and answers with an `action` within the control period,
+streams experience to the learner and swaps in the policy weights the learner publishes.
 
 Topics (relative, so a namespace per robot works; QoS from daydreamer_ros.qos):
   step (Step, in)  ->  action (Action, out)      acting runs in the step callback (~2 ms on one CPU core)
@@ -27,7 +49,6 @@ weights are logged and the old ones kept. Until the first weights arrive the act
 import os
 import time
 
-import numpy as np
 from daydreamer import exchange, loops
 from daydreamer.config import ConfigError
 from daydreamer.envs import BadObservation
@@ -35,6 +56,7 @@ from daydreamer_interfaces.msg import Action, Experience, ExperienceAck, PolicyW
 from daydreamer_interfaces.srv import SetActorMode
 from daydreamer_ros import convert, params, qos, runner
 from diagnostic_msgs.msg import DiagnosticArray
+import numpy as np
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.node import Node
 from std_msgs.msg import Header
@@ -94,8 +116,8 @@ class ActorNode(Node):
         self.create_timer(1.0, self._publish_diagnostics, callback_group=background)
         self.get_logger().info(
             f"actor {self.actor_id}: {p['mode']} on {device}, spaces of '{p['task'] or config.task}', "
-            f"experience stream {self.outbox.stream}, spool {self.spool.directory} ({len(self.spool)} rows waiting "
-            "from an earlier run); random actions until weights arrive")
+            f'experience stream {self.outbox.stream}, spool {self.spool.directory} ({len(self.spool)} rows waiting '
+            'from an earlier run); random actions until weights arrive')
 
     # -------------------------------------------------------------------------------------------- acting
 
@@ -216,7 +238,7 @@ class ActorNode(Node):
             self.counts['weights_loaded'] += 1
             self.weights_timing['loaded_ms'] = (time.monotonic() - self._weights_arrived) * 1e3
             self.get_logger().info(
-                f"acting with policy weights v{version} ({self.core.runtime} runtime; received "
+                f'acting with policy weights v{version} ({self.core.runtime} runtime; received '
                 f"{self.weights_timing['received_ms']:.0f} ms after publishing, loaded in "
                 f"{self.weights_timing['loaded_ms']:.0f} ms)")
         else:
@@ -263,8 +285,11 @@ class ActorNode(Node):
         self._problem_reported = True
 
     def close(self):
-        """Keeps every unacknowledged row, the unfinished batch included, in the spool: the next start sends them
-        first, in the same stream, so the learner drops any it already stored. Stops the weights loader."""
+        """
+        Keep every unacknowledged row, the unfinished batch included, in the spool; stop the weights loader.
+
+        The next start sends them first, in the same stream, so the learner drops any it already stored.
+        """
         rows, self._rows = self._rows, []
         if rows:
             self.outbox.put(rows)

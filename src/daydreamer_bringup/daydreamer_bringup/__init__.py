@@ -1,4 +1,25 @@
-"""What the launch files of daydreamer_bringup need to know about each robot.
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+What the launch files of daydreamer_bringup need to know about each robot.
 
 The launch files in launch/ import this module (it is installed with the package), so the per-robot facts live
 in one place: which bridge executable speaks the robot, its parameter file, its URDF in share/daydreamer/urdf,
@@ -44,12 +65,12 @@ REAL_TOPICS = {
 
 
 def words(text):
-    """A launch argument that holds a list ('a1 debug' or 'a1,debug') as a list of strings."""
+    """Return a launch argument that holds a list ('a1 debug' or 'a1,debug') as a list of strings."""
     return text.replace(',', ' ').split()
 
 
 def as_bool(text):
-    """A launch argument as a bool, with the same spellings launch's IfCondition accepts."""
+    """Return a launch argument as a bool, with the same spellings launch's IfCondition accepts."""
     value = text.strip().lower()
     if value not in ('true', 'false', '1', '0'):
         raise ValueError(f"expected true|false|1|0, got '{text}'")
@@ -57,21 +78,25 @@ def as_bool(text):
 
 
 def urdf_path(robot):
-    """The robot's URDF as installed by the daydreamer package (share/daydreamer/urdf)."""
+    """Return the robot's URDF as installed by the daydreamer package (share/daydreamer/urdf)."""
     from ament_index_python.packages import get_package_share_directory
     return os.path.join(get_package_share_directory('daydreamer'), 'urdf', URDFS[robot])
 
 
 def config_path(*names):
-    """A file under this package's share/daydreamer_bringup/config."""
+    """Return a file under this package's share/daydreamer_bringup/config."""
     from ament_index_python.packages import get_package_share_directory
     return os.path.join(get_package_share_directory('daydreamer_bringup'), 'config', *names)
 
 
 def include(file_name, condition=None, **arguments):
-    """A launch file of this package, included in its own scope so its argument defaults do not leak into the
-    others' (the learner's device default must not become the actor's). Found through the package share, not
-    ThisLaunchFileDir: on Humble an earlier include (e.g. gz_sim.launch.py) leaves its directory in that local."""
+    """
+    Include a launch file of this package in its own scope.
+
+    Its argument defaults do not leak into the others' (the learner's device default must not become the actor's).
+    Found through the package share, not ThisLaunchFileDir: on Humble an earlier include (e.g. gz_sim.launch.py)
+    leaves its directory in that local.
+    """
     from launch.actions import GroupAction, IncludeLaunchDescription
     from launch.launch_description_sources import PythonLaunchDescriptionSource
     from launch.substitutions import PathJoinSubstitution
@@ -91,7 +116,7 @@ def robot_state_publisher(description, use_sim_time):
 
 
 def agent_arguments(default_robot):
-    """The launch arguments sim, gazebo and real launches share (the robot files fix `robot`)."""
+    """Return the launch arguments sim, gazebo and real launches share (the robot files fix `robot`)."""
     from launch.actions import DeclareLaunchArgument
     from launch.substitutions import LaunchConfiguration
     robot = LaunchConfiguration('robot')
@@ -119,7 +144,7 @@ def agent_includes(use_sim_time, driver):
     """learner.launch.py, actor.launch.py (with the bridge) and, with rviz:=true, rviz.launch.py."""
     from launch.conditions import IfCondition
     from launch.substitutions import LaunchConfiguration as Arg
-    common = dict(robot=Arg('robot'), namespace=Arg('namespace'), use_sim_time=use_sim_time)
+    common = {'robot': Arg('robot'), 'namespace': Arg('namespace'), 'use_sim_time': use_sim_time}
     agent = dict(common, configs=Arg('configs'), overrides=Arg('overrides'), task=Arg('task'))
     return [
         include('learner.launch.py', IfCondition(Arg('learner')), **agent, logdir=Arg('logdir'),

@@ -1,4 +1,25 @@
-"""Gazebo (gz sim, through ros_gz) support for gazebo.launch.py: the robot's URDF plus what Gazebo needs.
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+Gazebo (gz sim, through ros_gz) support for gazebo.launch.py: the robot's URDF plus what Gazebo needs.
 
 The URDFs in share/daydreamer/urdf are plain robot descriptions shared by MuJoCo, robot_state_publisher and
 rviz. Gazebo additionally needs: a fixed joint to the world for the arms, a <ros2_control> block and the
@@ -33,7 +54,7 @@ def gz_names(text, distro=None):
 
 
 def commanded_joints(controllers_file):
-    """The joints of the forward command controllers in a controllers file, in order, each once."""
+    """Return the joints of the forward command controllers in a controllers file, in order, each once."""
     with open(controllers_file) as f:
         params = yaml.safe_load(f) or {}
     joints = []
@@ -47,7 +68,7 @@ def commanded_joints(controllers_file):
 
 
 def description(robot, urdf, controllers_file, namespace):
-    """The URDF text for Gazebo. `controllers_file` may be None (no commanded joints: the Sphero)."""
+    """Return the URDF text for Gazebo. `controllers_file` may be None (no commanded joints: the Sphero)."""
     blocks = []
     if FIXED_BASE[robot]:
         blocks.append(f'<link name="world"/><joint name="world_joint" type="fixed"><parent link="world"/>'

@@ -1,5 +1,28 @@
-"""The learner node (`learner`): stores the experience actors stream into replay, trains the world model and
-the actor-critic in its own thread, and publishes policy weights, imagination images and metrics.
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+The learner node (`learner`).
+
+It stores the experience actors stream into replay, trains the world model and the actor-critic in its own thread,
+and publishes policy weights, imagination images and metrics.
 
 Topics (relative; QoS from daydreamer_ros.qos):
   experience (Experience, in)              the callback only enqueues; a writer thread checks and stores rows,
@@ -23,10 +46,10 @@ missing one; a malformed batch is logged, skipped and acknowledged (it would not
 never runs in a ROS callback.
 """
 
+from pathlib import Path
 import queue
 import threading
 import time
-from pathlib import Path
 from types import SimpleNamespace
 
 from daydreamer import exchange, loops
@@ -105,7 +128,7 @@ class LearnerNode(Node):
             self._ingest(msg)
 
     def _ingest(self, msg):
-        """Stores one Experience if it is the next batch of its actor's stream, then acknowledges."""
+        """Store one Experience if it is the next batch of its actor's stream, then acknowledge."""
         actor, stream, sequence = msg.actor_id, msg.stream, msg.sequence
         verdict = self.intake.check(actor, stream, sequence, msg.first_unacknowledged)
         if verdict == 'duplicate':  # resent before our acknowledgement arrived, or after a restart
@@ -140,8 +163,11 @@ class LearnerNode(Node):
         return lambda: loops.write_json(self.streams_path, state)
 
     def _note(self, message):
-        """Remembers a problem for the next diagnostics report; returns the message for the caller's log line
-        (one call site per kind of problem: rclpy throttles per call site)."""
+        """
+        Remember a problem for the next diagnostics report; return the message for the caller's log line.
+
+        One call site per kind of problem: rclpy throttles per call site.
+        """
         self._last_problem = message
         return message
 
@@ -210,7 +236,7 @@ class LearnerNode(Node):
         return response
 
     def close(self):
-        """Stops the writer (storing what is queued) and the training thread; writes a checkpoint."""
+        """Stop the writer (storing what is queued) and the training thread; write a checkpoint."""
         self._stop.set()
         self._writer.join()
         while True:  # what arrived is stored before the final checkpoint

@@ -1,4 +1,25 @@
-"""daydreamer_interfaces messages <-> the core's numpy types, used by every node.
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+daydreamer_interfaces messages <-> the core's numpy types, used by every node.
 
 - Step <-> observation dict: vectors and scalars travel as Tensor (float32, with shape), uint8 (H, W, C)
   images as NamedImage (rgb8, mono8 or rgba8 by channel count), `log_*` keys in `logs`, reward and the
@@ -15,9 +36,9 @@ per-element check (bytes or lists are checked element by element in Python).
 
 import array
 
-import numpy as np
 from daydreamer.envs import BadObservation, validate_obs
 from daydreamer_interfaces.msg import Action, Experience, NamedImage, PolicyWeights, Step, Tensor
+import numpy as np
 from std_msgs.msg import Header
 
 from . import images
@@ -34,7 +55,7 @@ ACCEPTED = {'mono8': ('mono8', '8UC1'), 'rgb8': ('rgb8', 'bgr8', 'rgba8', 'bgra8
 
 
 def floats(value):
-    """A float32[] field value (array('f')) from anything array-like."""
+    """Return a float32[] field value (array('f')) from anything array-like."""
     out = array.array('f')
     out.frombytes(np.ascontiguousarray(value, np.float32).tobytes())
     return out
@@ -46,7 +67,7 @@ def to_tensor(key, value):
 
 
 def from_tensor(msg):
-    """The Tensor's data as a float32 array of its shape; ValueError when the sizes disagree."""
+    """Return the Tensor's data as a float32 array of its shape; ValueError when the sizes disagree."""
     data = _buffer(msg.data, np.float32)
     shape = tuple(int(s) for s in msg.shape)
     if data.size != int(np.prod(shape)):
@@ -74,7 +95,7 @@ def is_image(value):
 
 
 def obs_to_step(obs, *, robot, episode, step, control_period, header=None):
-    """The Step message for an observation dict (as an Env returns it)."""
+    """Return the Step message for an observation dict (as an Env returns it)."""
     msg = Step(header=_header(header), robot=robot, episode=int(episode), step=int(step),
                reward=float(obs.get('reward', 0.0)), control_period=float(control_period),
                **{flag: bool(obs.get(flag, False)) for flag in FLAGS})
@@ -94,7 +115,7 @@ def obs_to_step(obs, *, robot, episode, step, control_period, header=None):
 
 
 def step_to_obs(msg, obs_space):
-    """The observation dict of a Step, with the space's dtypes. Raises BadObservation listing every problem."""
+    """Return the observation dict of a Step, with the space's dtypes. Raises BadObservation listing every problem."""
     problems, obs = [], {'reward': np.float32(msg.reward), **{flag: np.bool_(getattr(msg, flag)) for flag in FLAGS}}
     for tensor in list(msg.vectors) + list(msg.logs):
         if tensor.key in obs:
@@ -136,7 +157,11 @@ def _named(problems):
 
 
 def action_to_msg(action, *, episode, step, mode, weights_version=0, header=None):
-    """The Action answering Step (episode, step). `action` None (e.g. for HOLD) sends neither vector nor index."""
+    """
+    Return the Action answering Step (episode, step).
+
+    `action` None (e.g. for HOLD) sends neither vector nor index.
+    """
     msg = Action(header=_header(header), episode=int(episode), step=int(step), mode=int(mode),
                  weights_version=int(weights_version), index=-1)
     if action is not None:
@@ -149,8 +174,11 @@ def action_to_msg(action, *, episode, step, mode, weights_version=0, header=None
 
 
 def msg_to_action(msg, space):
-    """The action array of an Action for an action Space (or an act_space dict with key 'action').
-    ValueError when it does not fit the space: wrong length, NaN, index out of range."""
+    """
+    Return the action array of an Action for an action Space (or an act_space dict with key 'action').
+
+    ValueError when it does not fit the space: wrong length, NaN, index out of range.
+    """
     space = space['action'] if isinstance(space, dict) else space
     if space.discrete:
         if not int(space.low) <= msg.index < int(space.high):
@@ -168,7 +196,8 @@ def msg_to_action(msg, space):
 
 
 def rows_to_experience(rows, *, actor_id, sequence, stream='', first_unacknowledged=None, robot='', header=None):
-    """An Experience from rows (dicts of observation keys, 'action' and optionally 'episode'/'step').
+    """
+    Return an Experience from rows (dicts of observation keys, 'action' and optionally 'episode'/'step').
 
     `first_unacknowledged` defaults to `sequence` (nothing older is held).
     """
@@ -206,13 +235,13 @@ def experience_to_rows(msg, obs_space, act_space):
 
 
 def weights_to_msg(data, sha256, *, version, env_steps=0, config='', header=None):
-    """A PolicyWeights message for a safetensors blob (from daydreamer.exchange.encode_weights)."""
+    """Return a PolicyWeights message for a safetensors blob (from daydreamer.exchange.encode_weights)."""
     return PolicyWeights(header=_header(header), version=int(version), env_steps=int(env_steps), config=config,
                          format='safetensors', data=array.array('B', data), sha256=sha256)
 
 
 def msg_to_weights(msg, device='cpu'):
-    """The state dict of a PolicyWeights message; ValueError when the format or the digest is wrong."""
+    """Return the state dict of a PolicyWeights message; ValueError when the format or the digest is wrong."""
     from daydreamer import exchange  # imports torch: only where weights are handled
     if msg.format != 'safetensors':
         raise ValueError(f"policy weights v{msg.version} have format '{msg.format}', expected 'safetensors'")
@@ -224,8 +253,11 @@ def msg_to_weights(msg, device='cpu'):
 
 
 def diagnostics(name, values, *, level=0, message='', hardware_id='', header=None):
-    """A DiagnosticArray with one status: `values` {key: number or text} as KeyValues; level 0 OK, 1 WARN,
-    2 ERROR, 3 STALE."""
+    """
+    Return a DiagnosticArray with one status.
+
+    `values` {key: number or text} become KeyValues; level 0 OK, 1 WARN, 2 ERROR, 3 STALE.
+    """
     from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
     pairs = [KeyValue(key=str(k), value=f'{v:.6g}' if isinstance(v, float) else str(v)) for k, v in values.items()]
     status = DiagnosticStatus(level=bytes([level]), name=name, message=message, hardware_id=hardware_id,

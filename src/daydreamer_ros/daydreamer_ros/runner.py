@@ -1,16 +1,37 @@
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
 """The one `main` of every node in the workspace."""
 
 import signal
 import threading
 
-import rclpy
 from daydreamer.config import ConfigError
+import rclpy
 from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor, SingleThreadedExecutor
 from rclpy.logging import get_logger
 
 
 def run(node_class, args=None, name=None, threads=1):
-    """Init, build the node, spin until Ctrl-C or shutdown, then close (if the node has `close`) and destroy it.
+    """
+    Init, build the node, spin until Ctrl-C or shutdown, then close (if the node has `close`) and destroy it.
 
     threads > 1 spins a MultiThreadedExecutor, so that the node's callback groups run side by side (the actor
     acts while weights load). A bad parameter (ConfigError) stops the node at start with one fatal line that
@@ -18,10 +39,13 @@ def run(node_class, args=None, name=None, threads=1):
 
     Ctrl-C stops the node once: further SIGINTs are ignored while it closes (`ros2 launch` without a terminal
     forwards SIGINT to its processes, so a Ctrl-C to the process group arrives twice; a second KeyboardInterrupt
-    would cut the learner's final checkpoint short). A callback that fails because Ctrl-C shut the context down
-    under it (e.g. its publish: "publisher's context is invalid") is that same stop, not an error.
+    would cut the learner's final checkpoint short). Ctrl-C can also surface as another exception from spin: a
+    callback publishing on the context it shut down ("publisher's context is invalid"), or pybind11 turning the
+    KeyboardInterrupt raised inside a take into "Unable to convert call argument"; that is the same stop, not an
+    error.
     """
-    rclpy.init(args=args)
+    interrupts = _Interrupts()
+    rclpy.init(args=args)  # after _Interrupts: rclpy's handler chains to it
     node = None
     try:
         try:
@@ -35,10 +59,10 @@ def run(node_class, args=None, name=None, threads=1):
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     except Exception:
-        if rclpy.ok():
+        if rclpy.ok() and not interrupts.received:
             raise
     finally:
-        restore = _ignore_interrupts()
+        interrupts.ignore()
         try:
             if node is not None:
                 if hasattr(node, 'close'):
@@ -46,12 +70,34 @@ def run(node_class, args=None, name=None, threads=1):
                 node.destroy_node()
             rclpy.try_shutdown()
         finally:
-            restore()
+            interrupts.restore()
 
 
-def _ignore_interrupts():
-    """Ignores SIGINT (also one already received but not yet raised) until the returned function restores it."""
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    return lambda: signal.signal(signal.SIGINT, previous)
+class _Interrupts:
+    """
+    Note a SIGINT (then raise KeyboardInterrupt as Python does).
+
+    `ignore()` ignores further ones (also one received but not yet raised) until `restore()`. Signal handlers belong
+    to the main thread: elsewhere it only reports none.
+    """
+
+    def __init__(self):
+        self.received = False
+        self._previous = None
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.getsignal(signal.SIGINT)
+            if callable(previous):
+                self._previous = previous
+                signal.signal(signal.SIGINT, self._on_sigint)
+
+    def _on_sigint(self, signum, frame):
+        self.received = True
+        self._previous(signum, frame)
+
+    def ignore(self):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def restore(self):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)

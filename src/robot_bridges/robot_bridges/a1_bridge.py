@@ -1,4 +1,25 @@
-"""a1_bridge: the Unitree A1's driver topics <-> the agent's Step / Action (DayDreamer's A1 task).
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+a1_bridge: the Unitree A1's driver topics <-> the agent's Step / Action (DayDreamer's A1 task).
 
 Subscribes `joint_states` (sensor_msgs/JointState, joints matched BY NAME: FR_hip_joint ... RL_calf_joint)
 and `imu/data` (sensor_msgs/Imu), both with sensor QoS. Every `control_rate` (20 Hz) it publishes a Step:
@@ -23,9 +44,9 @@ Parameters: control_rate (20.0), command_rate (200.0), episode_length (250), wat
 stale_timeout (0.1 s), kp (80.0: the driver's position gain, used by the torque check).
 """
 
-import numpy as np
 from daydreamer.robots import a1, bridge
 from daydreamer_ros import qos, runner
+import numpy as np
 from sensor_msgs.msg import Imu, JointState
 from std_msgs.msg import Float64MultiArray
 

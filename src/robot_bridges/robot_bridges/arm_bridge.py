@@ -1,4 +1,25 @@
-"""arm_bridge: a UR5 or xArm driver plus camera(s) <-> the agent's Step / Action (visual pick-and-place).
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+arm_bridge: a UR5 or xArm driver plus camera(s) <-> the agent's Step / Action (visual pick-and-place).
 
 Parameter `robot` (ur5 | xarm). Subscribes `joint_states` (the six arm joints BY NAME, plus the gripper joint
 `gripper_joint`), `camera/image_raw` (rgb8/bgr8, exactly image_height x image_width: a wrong-size camera is
@@ -28,9 +49,9 @@ gripper_open / gripper_closed (joint positions; default 0 and the twin's finger 
 image_width (64), seed (0).
 """
 
-import numpy as np
 from daydreamer.robots import bridge
 from daydreamer_ros import images, qos, runner
+import numpy as np
 from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Float64MultiArray
 
@@ -102,7 +123,7 @@ class ArmBridge(BridgeNode):
             self.depth = depth
 
     def _camera(self, msg, topic, encoding, channels, expected):
-        """The frame as an array of the configured size, or None (reported once per kind) when it is not one."""
+        """Return the frame as an array of the configured size, or None (reported once per kind) when it is not one."""
         try:
             image = images.to_array(msg, encoding)
             if encoding == 'passthrough' and (image.dtype != np.float32 or image.shape[-1] != channels):
@@ -148,7 +169,7 @@ class ArmBridge(BridgeNode):
         self.phase, self.queue, self.path = phase, list(moves), None
 
     def next_move(self):
-        """Starts the next queued move; False when the queue is empty."""
+        """Start the next queued move; False when the queue is empty."""
         if not self.queue:
             return False
         move = self.queue.pop(0)
@@ -214,7 +235,7 @@ class ArmBridge(BridgeNode):
         self.send()
 
     def finish(self):
-        """The moves of a phase are done: compute the reward after an action, or send the next Step."""
+        """Finish a phase whose moves are done: compute the reward after an action, or send the next Step."""
         phase, self.phase = self.phase, 'idle'
         if phase == 'action':
             self.reward, moves = self.adapter.reward(self.gripper, self.q)

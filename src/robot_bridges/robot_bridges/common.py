@@ -1,6 +1,29 @@
-"""What every bridge node shares: parameters, the Step/Action topics, the episode services, the watchdog,
-diagnostics, the latched safety state and throttled problem reports. The ROS-free logic lives in
-`daydreamer.robots.bridge`; a robot's bridge subclasses `BridgeNode` and adds its driver topics.
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+What every bridge node shares.
+
+That is parameters, the Step/Action topics, the episode services, the watchdog, diagnostics, the latched safety state
+and throttled problem reports. The ROS-free logic lives in `daydreamer.robots.bridge`; a robot's bridge subclasses
+`BridgeNode` and adds its driver topics.
 
 Shared parameters: control_rate (double, Hz), episode_length (int, steps; 0 = no limit), watchdog_timeout
 (double, s without a fresh action before the safe stop), stale_timeout (double, s: older driver data is not
@@ -9,12 +32,12 @@ used).
 
 import time
 
-import numpy as np
 from daydreamer.robots import bridge
 from daydreamer_interfaces.msg import Action, Step
 from daydreamer_interfaces.srv import ResetEpisode
 from daydreamer_ros import convert, qos
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+import numpy as np
 from rclpy.node import Node
 from std_msgs.msg import String
 from std_srvs.srv import Trigger
@@ -23,8 +46,12 @@ THROTTLE = 5.0  # s between two reports of the same problem
 
 
 class BridgeNode(Node):
-    """Base of the robot bridges. Subclasses set `adapter` (obs_space, act_space, robot) and implement
-    `apply(action)`, `hold(reason)`, and optionally `on_hard_reset()`."""
+    """
+    Base of the robot bridges.
+
+    Subclasses set `adapter` (obs_space, act_space, robot) and implement `apply(action)`, `hold(reason)`, and
+    optionally `on_hard_reset()`.
+    """
 
     def __init__(self, name, robot, control_rate, episode_length, resets, watchdog_timeout, stale_timeout, sources,
                  **kwargs):
@@ -69,8 +96,11 @@ class BridgeNode(Node):
         return self.get_clock().now().nanoseconds * 1e-9
 
     def problem(self, key, message):
-        """Reports a problem with input, at most once per THROTTLE seconds per key (distinct problems are
-        not hidden behind each other, which one throttled call site would do)."""
+        """
+        Report a problem with input, at most once per THROTTLE seconds per key.
+
+        Distinct problems are not hidden behind each other, which one throttled call site would do.
+        """
         now = time.monotonic()
         self.problems[key] = message
         if now - self._reported.get(key, -np.inf) >= THROTTLE:
@@ -81,9 +111,12 @@ class BridgeNode(Node):
         self.problems.pop(key, None)
 
     def stale(self, what):
-        """The missing or stale driver sources (a list of texts; empty when all are fresh), reported as a problem
-        with `what` happens meanwhile. Sources that were never received are not reported during the first
-        stale_timeout after start (drivers take a moment to come up)."""
+        """
+        Return the missing or stale driver sources (a list of texts; empty when all are fresh).
+
+        They are reported as a problem with `what` happens meanwhile. Sources that were never received are not
+        reported during the first stale_timeout after start (drivers take a moment to come up).
+        """
         now = self.now()
         if self.started is None and now > 0:
             self.started = now
@@ -185,7 +218,7 @@ class BridgeNode(Node):
 
 
 def floats(values):
-    """A Float64MultiArray data value (list of Python floats)."""
+    """Return a Float64MultiArray data value (list of Python floats)."""
     return [float(v) for v in np.asarray(values, np.float64).reshape(-1)]
 
 

@@ -1,4 +1,25 @@
-"""sim: the core's MuJoCo twin of one robot, speaking exactly the real drivers' topics (no agent logic here).
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+sim: the core's MuJoCo twin of one robot, speaking exactly the real drivers' topics (no agent logic here).
 
 Parameter `robot` (a1 | ur5 | xarm | sphero) picks the twin. Physics advances in a timer at `physics_rate`
 Hz by real_time_factor / physics_rate simulated seconds per tick, so the twin runs in real time (or
@@ -22,19 +43,19 @@ state_rate (100.0 Hz, joint states / imu / odom), camera_rate (10.0 Hz), seed (0
 image_width (64, arm camera), start ('stand' | 'random' | 'mixed', A1), command_timeout (1.0 s, Sphero).
 """
 
-import numpy as np
 from builtin_interfaces.msg import Time
 from daydreamer.config import ConfigError
 from daydreamer.robots import a1, bridge, sphero
 from daydreamer_ros import images, qos, runner
 from geometry_msgs.msg import Twist
 from nav_msgs.msg import Odometry
+import numpy as np
 from rclpy.node import Node
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import Image, Imu, JointState
 from std_msgs.msg import Float64MultiArray
 
-from .common import THROTTLE, floats
+from .common import floats, THROTTLE
 
 ROBOTS = ('a1', 'ur5', 'xarm', 'sphero')
 

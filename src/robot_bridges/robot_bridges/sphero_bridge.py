@@ -1,4 +1,25 @@
-"""sphero_bridge: an overhead camera and a Sphero's motors <-> the agent's Step / Action (DayDreamer's Sphero task).
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+sphero_bridge: an overhead camera and a Sphero's motors <-> the agent's Step / Action (DayDreamer's Sphero task).
 
 Subscribes `overhead_camera/image_raw` (sensor_msgs/Image, any size, rgb8 or bgr8; sensor QoS). Every
 1 / control_rate (2 Hz) it publishes a Step: 'image' (the frame, columns crop_columns kept, area-resized to
@@ -47,15 +68,15 @@ class SpheroBridge(BridgeNode):
         high = self.param('arena_max', [float(v) for v in sphero.REFERENCE_ARENA_MAX], 'arena box max (px)')
         crop = self.param('crop_columns', [0, 0], 'columns [start, stop) kept; [0, 0] keeps all')
         seed = self.param('seed', 0, 'seed of the scripted reset')
-        reset = dict(reset_moves=self.param('reset_moves', sphero.RESET_MOVES, 'random drives of a reset'),
-                     reset_move_seconds=self.param('reset_move_duration', sphero.RESET_MOVE_SECONDS,
-                                                   's per random drive of a reset'),
-                     reset_wait_seconds=self.param('reset_wait', sphero.RESET_WAIT_SECONDS,
-                                                   's standing still at the end of a reset'))
+        reset = {'reset_moves': self.param('reset_moves', sphero.RESET_MOVES, 'random drives of a reset'),
+                 'reset_move_seconds': self.param('reset_move_duration', sphero.RESET_MOVE_SECONDS,
+                                                  's per random drive of a reset'),
+                 'reset_wait_seconds': self.param('reset_wait', sphero.RESET_WAIT_SECONDS,
+                                                  's standing still at the end of a reset')}
         self.interface = self.param('command_interface', 'raw_motor', "'raw_motor', 'cmd_vel' or 'both'")
         if self.interface not in ('raw_motor', 'cmd_vel', 'both'):
             raise ConfigError(f"parameter command_interface must be 'raw_motor', 'cmd_vel' or 'both', "
-                              f"not {self.interface!r}")
+                              f'not {self.interface!r}')
         self.full_speed = self.param('full_speed', bridge.SPHERO_FULL_SPEED, 'cmd_vel: m/s at full power')
         self.turn_radius = self.param('turn_radius', bridge.SPHERO_TURN_RADIUS, 'cmd_vel: m of wheel lever')
         self.adapter = bridge.SpheroAdapter(tuple(low), tuple(high), None if list(crop) == [0, 0] else tuple(crop),
@@ -77,7 +98,7 @@ class SpheroBridge(BridgeNode):
         try:
             self.frame = images.to_array(msg, 'rgb8')
         except ValueError as e:
-            self.problem('image encoding', f"overhead_camera/image_raw dropped: expected an rgb8 or bgr8 image, got "
+            self.problem('image encoding', f'overhead_camera/image_raw dropped: expected an rgb8 or bgr8 image, got '
                                            f"'{msg.encoding}' ({e})")
             return
         self.fresh.mark('overhead_camera/image_raw', self.now())

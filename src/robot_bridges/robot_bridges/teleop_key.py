@@ -1,4 +1,25 @@
-"""teleop_key: keyboard pause / resume / hard reset of a bridge (DayDreamer's KBReset, as ROS services).
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+teleop_key: keyboard pause / resume / hard reset of a bridge (DayDreamer's KBReset, as ROS services).
 
 Keys (raw terminal, no Enter): p pause (the current step goes out with is_last, the robot holds), c resume
 (the next step is is_first), r hard reset, q quit. Parameter `bridge` (string, '/a1_bridge'): the bridge
@@ -8,8 +29,8 @@ node whose `<bridge>/pause`, `<bridge>/resume` and `<bridge>/hard_reset` (std_sr
 import select
 import sys
 
-import rclpy
 from rcl_interfaces.msg import ParameterDescriptor
+import rclpy
 from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from std_srvs.srv import Trigger
@@ -19,7 +40,7 @@ HELP = 'p: pause   c: continue (resume)   r: hard reset   q: quit'
 
 
 def service_for(key, bridge):
-    """The service a key calls ('<bridge>/pause', ...), 'quit' for q (and Ctrl-C / Ctrl-D), None otherwise."""
+    """Return the service a key calls ('<bridge>/pause', ...), 'quit' for q (and Ctrl-C / Ctrl-D), None otherwise."""
     key = key.lower()
     if key in ('q', '\x03', '\x04'):
         return 'quit'

@@ -1,4 +1,25 @@
-"""Task registry: `make(name, **kwargs)` builds an Env by task name.
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+Task registry: `make(name, **kwargs)` builds an Env by task name.
 
 `TASKS` maps each name to a 'module:factory' string, imported only when the task is made, so that
 tasks needing a simulator or ROS 2 cost nothing until used. By convention a factory returns the env with
@@ -10,8 +31,8 @@ import importlib
 import inspect
 import re
 
-from .base import (ActionRepeat, BadObservation, ClipAction, Env, TimeLimit, Wrapper, check_obs, validate_obs,
-                   wrap)
+from .base import (ActionRepeat, BadObservation, check_obs, ClipAction, Env, TimeLimit, validate_obs, wrap,
+                   Wrapper)
 
 TASKS = {
     'point_vector': 'daydreamer.envs.point:point_vector',
@@ -29,12 +50,12 @@ TASKS = {
 
 
 def register(name, factory):
-    """Adds a task: `factory` is a callable or a 'module:attribute' string."""
+    """Add a task: `factory` is a callable or a 'module:attribute' string."""
     TASKS[name] = factory
 
 
 def factory(name):
-    """The callable that builds task `name` (imports its module on first use)."""
+    """Return the callable that builds task `name` (imports its module on first use)."""
     if name not in TASKS:
         close = difflib.get_close_matches(name, TASKS, n=1, cutoff=0.0)
         hint = f"; closest match: '{close[0]}'" if close else ''
@@ -47,8 +68,11 @@ def factory(name):
 
 
 def parameters(name):
-    """Names of the keyword arguments task `name` accepts (e.g. `repeat` for a task that runs its own
-    physics substeps, `size` for a camera task)."""
+    """
+    Return the names of the keyword arguments task `name` accepts.
+
+    For example `repeat` for a task that runs its own physics substeps, `size` for a camera task.
+    """
     return set(inspect.signature(factory(name)).parameters)
 
 
@@ -57,8 +81,12 @@ def make(name, **kwargs):
 
 
 def from_config(config, index=0, mode='train'):
-    """The configured task, wrapped. A task that takes `repeat` runs its own substeps (A1: 50 physics
-    steps at 1 kHz per 20 Hz action, behind its safety filter) instead of an ActionRepeat wrapper."""
+    """
+    Build the configured task, wrapped.
+
+    A task that takes `repeat` runs its own substeps (A1: 50 physics steps at 1 kHz per 20 Hz action, behind its safety
+    filter) instead of an ActionRepeat wrapper.
+    """
     seed = config.seed * 1000 + index + (500 if mode == 'eval' else 0)
     accepts = parameters(config.task)
     kwargs = {'seed': seed}

@@ -1,4 +1,25 @@
-"""Simulated Unitree A1 (`a1_sim`): the reference's A1 task in MuJoCo, reset-free.
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+Simulated Unitree A1 (`a1_sim`): the reference's A1 task in MuJoCo, reset-free.
 
 Model. `build_model` loads the robot's own URDF (`daydreamer/robots/urdf/a1.urdf`, the one description that
 rviz and Gazebo also use) with `mujoco.MjSpec.from_file`. It then adds, in code, only what MuJoCo needs:
@@ -59,10 +80,10 @@ the agent step uses.
 
 import numpy as np
 
+from .base import Env, TimeLimit
 from ..robots import a1
 from ..sim import Camera, import_mujoco
 from ..space import Space
-from .base import Env, TimeLimit
 
 ARMATURE = 0.005          # kg m^2, reflected rotor inertia per joint (not expressible in URDF)
 FRICTION = 1.0            # floor-foot sliding friction
@@ -180,7 +201,7 @@ class A1Sim(Env):
         return self._obs(total, dict(terms, velocity=velocity), False)
 
     def reset(self):
-        """Starts the robot (see `start`), primes the safety filter and lets it settle."""
+        """Start the robot (see `start`), prime the safety filter and let it settle."""
         mujoco, m, d = self.mujoco, self.model, self.data
         mujoco.mj_resetData(m, d)
         stand = self.start == 'stand' or (self.start == 'mixed' and self._rng.uniform() < 0.5)
@@ -210,7 +231,7 @@ class A1Sim(Env):
         self._started = True
 
     def scripted_action(self):
-        """The action whose target is the reference's standing pose [0, 0.9, -1.8] x 4."""
+        """Return the action whose target is the reference's standing pose [0, 0.9, -1.8] x 4."""
         return a1.STAND_ACTION.copy()
 
     def render_frame(self):
@@ -226,7 +247,8 @@ class A1Sim(Env):
     # --- driver interface (what the real A1 driver publishes and accepts) ---
 
     def driver_state(self):
-        """The robot state as the driver reports it (LowState / JointState / Imu).
+        """
+        Return the robot state as the driver reports it (LowState / JointState / Imu).
 
         joint_names, position (rad), velocity (rad/s) and effort (N m, the applied motor torque) are in
         `JOINT_NAMES` order. imu holds quaternion (w, x, y, z), angular_velocity (body frame, rad/s),
@@ -245,7 +267,7 @@ class A1Sim(Env):
                 'foot_force': self.foot_forces(), 'safety_stopped': bool(self.filter.stopped)}
 
     def foot_forces(self):
-        """Normal contact force (N) on each foot: FR, FL, RR, RL."""
+        """Return the normal contact force (N) on each foot: FR, FL, RR, RL."""
         mujoco, m, d = self.mujoco, self.model, self.data
         out, wrench = np.zeros(4), np.zeros(6)
         for i in range(d.ncon):
@@ -257,7 +279,8 @@ class A1Sim(Env):
         return out
 
     def apply_command(self, command):
-        """Sets the 12 motor boards, which hold the command until the next one (as the Unitree LowCmd does).
+        """
+        Set the 12 motor boards, which hold the command until the next one (as the Unitree LowCmd does).
 
         `command` is 12 position targets (rad; with the default gains Kp, Kd) or a dict with any of q, dq,
         kp, kd, tau (arrays of 12 or scalars; defaults q = current angles, dq = 0, kp/kd = default gains,
@@ -318,7 +341,7 @@ class A1Sim(Env):
             self._stopped_since = None
 
     def _lowest_point(self, mask):
-        """The lowest world z over the geoms in `mask` (exact for the spheres, boxes and cylinders used)."""
+        """Return the lowest world z over the geoms in `mask` (exact for the spheres, boxes and cylinders used)."""
         m, d = self.model, self.data
         lowest = np.inf
         for g in np.flatnonzero(mask):
@@ -358,12 +381,13 @@ class A1Sim(Env):
 
 
 def a1_sim(seed=None, repeat=a1.REPEAT, size=(64, 64), length=250, render=True, **kwargs):
-    """The A1 task: `A1Sim` with a 250-step (12.5 s) TimeLimit; the run's config sets `resets: false`."""
+    """Make the A1 task: `A1Sim` with a 250-step (12.5 s) TimeLimit; the run's config sets `resets: false`."""
     return TimeLimit(A1Sim(seed=seed, repeat=repeat, size=size, render=render, **kwargs), length)
 
 
 def trot_action(step, frequency=1.5, swing=0.35, lift=0.3):
-    """A scripted open-loop trot: the action at agent step `step` (20 Hz).
+    """
+    Return the action of a scripted open-loop trot at agent step `step` (20 Hz).
 
     Diagonal pairs (FR+RL, FL+RR) swing the thigh by +-`swing` rad around the standing pose, in antiphase,
     and bend the calf by up to `lift` rad while the leg swings forward. It is a baseline, not a controller.

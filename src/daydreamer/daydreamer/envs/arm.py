@@ -1,4 +1,25 @@
-"""MuJoCo twins of the UR5 and xArm visual pick-and-place tasks (`ur5_sim`, `xarm_sim`).
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+MuJoCo twins of the UR5 and xArm visual pick-and-place tasks (`ur5_sim`, `xarm_sim`).
 
 The scene is built from the robots' URDFs (daydreamer/robots/urdf/{ur5,xarm6}.urdf) with
 `mujoco.MjSpec.from_file`, without forking them: the builder adds a table, the two bins at the reference's
@@ -74,10 +95,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..robots import arm as logic
-from ..space import Space
 from .base import Env, TimeLimit
 from .dummy import ROBOTS as DUMMY_ROBOTS
+from ..robots import arm as logic
+from ..space import Space
 
 URDF_DIR = Path(__file__).resolve().parents[1] / 'robots' / 'urdf'
 BALL_RADIUS, BALL_MASS = 0.025, 0.05
@@ -147,14 +168,17 @@ def table_height(cfg):
 
 
 def bin_inner(cfg, side):
-    """(low, high) xy of a bin's inside: the tool box plus BIN_MARGIN, so the ball's centre always lies
-    within the tool's reach."""
+    """
+    Return the (low, high) xy of a bin's inside.
+
+    That is the tool box plus BIN_MARGIN, so the ball's centre always lies within the tool's reach.
+    """
     low, high = cfg.workspace.box(side, hover=False)
     return low - BIN_MARGIN, high + BIN_MARGIN
 
 
 def build_spec(cfg):
-    """The MjSpec of the scene: the URDF plus table, bins, ball, camera, lights and actuators."""
+    """Build the MjSpec of the scene: the URDF plus table, bins, ball, camera, lights and actuators."""
     from ..sim import import_mujoco
     mujoco = import_mujoco()
     spec = mujoco.MjSpec.from_file(str(URDF_DIR / cfg.urdf))
@@ -291,16 +315,23 @@ def rpy(mat):
 
 
 def orientation(cfg, mat):
-    """The tool orientation as the robot's API reports it: UR5 `getl()` rotation vector, xArm roll/pitch/yaw."""
+    """
+    Return the tool orientation as the robot's API reports it.
+
+    That is the rotation vector of UR5 `getl()`, or the xArm's roll/pitch/yaw.
+    """
     if cfg.orientation == 'rotvec':
         return rotvec(mat, reference=np.array([-2.2213, -2.2213, 0.0]))
     return rpy(mat)
 
 
 class ArmKinematics:
-    """Forward and inverse kinematics of one arm on the scene's MuJoCo model (world frame = the robot's
-    Cartesian base frame). Shared by the twin (`ArmSim.ik`) and the real arm bridge, which builds it without
-    a renderer: `ArmKinematics(CONFIGS['ur5'])`."""
+    """
+    Forward and inverse kinematics of one arm on the scene's MuJoCo model.
+
+    The world frame is the robot's Cartesian base frame. Shared by the twin (`ArmSim.ik`) and the real arm bridge, which
+    builds it without a renderer: `ArmKinematics(CONFIGS['ur5'])`.
+    """
 
     def __init__(self, cfg, model=None):
         from ..sim import import_mujoco
@@ -323,9 +354,12 @@ class ArmKinematics:
         return self.data.xpos[self._ee].copy(), self.data.xmat[self._ee].reshape(3, 3).copy()
 
     def ik(self, target, q0, iters=100, tol=1e-5):
-        """Joint angles that put the flange at `target` with the tool pointing down: damped least squares on
-        MuJoCo's Jacobian, warm started at q0. Solutions are cached by target (0.1 mm), which keeps every
-        visit of a grid cell on the same joint configuration."""
+        """
+        Return joint angles that put the flange at `target` with the tool pointing down.
+
+        Damped least squares on MuJoCo's Jacobian, warm started at q0. Solutions are cached by target (0.1 mm), which
+        keeps every visit of a grid cell on the same joint configuration.
+        """
         key = tuple(np.round(np.asarray(target, np.float64), 4))
         if key in self._cache:
             return self._cache[key]
@@ -355,8 +389,11 @@ class ArmKinematics:
         return q
 
     def line(self, q0, target, spacing=WAYPOINT):
-        """IK waypoints (n + 1, joints) of a straight tool line from the pose at q0 to `target` (x, y, z),
-        `spacing` apart; the first row is q0."""
+        """
+        Return IK waypoints (n + 1, joints) of a straight tool line from the pose at q0 to `target` (x, y, z).
+
+        The waypoints are `spacing` apart; the first row is q0.
+        """
         start, _ = self.fk(q0)
         target = np.asarray(target, np.float64)
         n = max(1, int(math.ceil(float(np.linalg.norm(target - start)) / spacing)))
@@ -374,7 +411,7 @@ class ArmSim(Env):
 
     def __init__(self, robot='ur5', seed=None, size=(64, 64)):
         if robot not in CONFIGS:
-            raise ValueError(f"robot must be one of {sorted(CONFIGS)}, not {robot!r}")
+            raise ValueError(f'robot must be one of {sorted(CONFIGS)}, not {robot!r}')
         from ..sim import Camera, import_mujoco
         self._mj = import_mujoco()
         self.cfg = cfg = CONFIGS[robot]
@@ -443,8 +480,12 @@ class ArmSim(Env):
         self._kv_over_kp = 2 / omega
 
     def apply_command(self, joint_positions=None, gripper=None):
-        """Servo targets: joint positions (rad, a sequence in `joint_names` order or a {name: value} mapping,
-        clipped to the joint limits) and the gripper (0 open .. 1 closed)."""
+        """
+        Set the servo targets: joint positions and the gripper (0 open .. 1 closed).
+
+        Joint positions are in rad, a sequence in `joint_names` order or a {name: value} mapping, clipped to the joint
+        limits.
+        """
         if joint_positions is not None:
             if isinstance(joint_positions, dict):
                 current = self.data.ctrl[self._arm_act].copy()
@@ -463,7 +504,7 @@ class ArmSim(Env):
             self.data.ctrl[self._grip_act] = ctrl
 
     def advance(self, seconds=None, steps=None):
-        """Runs the physics for `seconds` (or `steps` steps of TIMESTEP)."""
+        """Run the physics for `seconds` (or `steps` steps of TIMESTEP)."""
         steps = int(round(seconds / TIMESTEP)) if steps is None else int(steps)
         if steps > 0:
             self._mj.mj_step(self.model, self.data, nstep=steps)
@@ -478,8 +519,12 @@ class ArmSim(Env):
         return self.data.xpos[self._ee].copy(), self.data.xmat[self._ee].reshape(3, 3).copy()
 
     def render(self, depth=None):
-        """RGB frame, and with depth (default: the robot's observation has depth) also the depth in metres
-        (distance along the optical axis, like a RealSense z16 frame)."""
+        """
+        Render the RGB frame, and with depth also the depth in metres.
+
+        `depth` defaults to whether the robot's observation has depth. Depth is the distance along the optical axis,
+        like a RealSense z16 frame.
+        """
         want_depth = self.cfg.depth if depth is None else depth
         return self.camera.call(self._render, want_depth)
 
@@ -515,7 +560,7 @@ class ArmSim(Env):
         return np.flipud(rgb), np.flipud(depth)
 
     def driver_state(self, images=True):
-        """What the real drivers publish, JointState-like (the real drivers' joint names)."""
+        """Return what the real drivers publish, JointState-like (the real drivers' joint names)."""
         d = self.data
         pos, mat = self.tool_pose()
         state = {
@@ -540,7 +585,8 @@ class ArmSim(Env):
         return self.kinematics.ik(target, self.data.ctrl[self._arm_act] if q0 is None else q0, iters, tol)
 
     def move_to(self, target, speed=MOVE_SPEED):
-        """A straight tool line from the current pose to `target` (x, y, z) at fixed orientation.
+        """
+        Move the tool on a straight line from the current pose to `target` (x, y, z) at fixed orientation.
 
         The arm follows the line kinematically (joint positions and velocities are set every physics step
         from IK waypoints 2 cm apart, with a smooth cosine time profile, so it ends exactly on target and
@@ -579,9 +625,14 @@ class ArmSim(Env):
         d.ctrl[self._arm_act] = path[-1]
 
     def _ratchet(self):
-        """The real grippers are not back-drivable: the fingers move only towards their command. An open
-        gripper pushed by a ball pinched against a bin wall does not close, and a closed one keeps closing
-        when the ball slips out (so the grasp test sees the drop), but a held ball cannot push it open."""
+        """
+        Keep the fingers from moving against their command, as on the real grippers.
+
+        The real grippers are not back-drivable: the fingers move only towards their command.
+
+        An open gripper pushed by a ball pinched against a bin wall does not close, and a closed one keeps closing when
+        the ball slips out (so the grasp test sees the drop), but a held ball cannot push it open.
+        """
         q, v, lock = self.data.qpos[self._fq], self.data.qvel[self._fv], self._fingers  # views
         if self._closing:
             np.maximum(q, lock, out=lock)
@@ -592,7 +643,7 @@ class ArmSim(Env):
         q[:] = lock
 
     def set_gripper(self, open_, min_time=0.03, max_time=0.4):
-        """Opens or closes the gripper and waits until the fingers stop (on the ball or at the limit)."""
+        """Open or close the gripper and wait until the fingers stop (on the ball or at the limit)."""
         self.apply_command(gripper=0.0 if open_ else 1.0)
         steps = int(min_time / TIMESTEP)
         self.advance(steps=steps)
@@ -610,7 +661,7 @@ class ArmSim(Env):
                 self.move_to(move.target)
 
     def teleport(self, q, gripper=0.0):
-        """Puts the arm at joint angles q at rest (and the servos' targets there)."""
+        """Put the arm at joint angles q at rest (and the servos' targets there)."""
         d = self.data
         d.qpos[self._qadr] = q
         d.qvel[self._vadr] = 0
@@ -626,7 +677,7 @@ class ArmSim(Env):
         return self.data.qpos[self._ball_q:self._ball_q + 3].copy()
 
     def ball_side(self):
-        """The bin the ball lies in (privileged), or OTHER."""
+        """Return the bin the ball lies in (privileged), or OTHER."""
         pos = self.ball_position()
         if not self._table_z < pos[2] < self._table_z + WALL_HEIGHT + 0.15:
             return logic.OTHER
@@ -650,7 +701,7 @@ class ArmSim(Env):
         return orientation(self.cfg, mat)
 
     def _start(self):
-        """The constructor's routine of the reference: arm up at Z_RESET over the object's bin."""
+        """Run the constructor's routine of the reference: arm up at Z_RESET over the object's bin."""
         self._mj.mj_resetData(self.model, self.data)
         self.task.object_side = logic.LEFT
         self.place_ball(logic.LEFT)
@@ -730,9 +781,12 @@ class ArmSim(Env):
         return obs
 
     def scripted_action(self):
-        """A privileged pick-and-place policy: to the grid cell nearest the ball (an offset across the finger
-        pads counts double: the fingers centre the ball along their closing axis, not across), close, lift,
-        cross to the other bin."""
+        """
+        Return the action of a privileged pick-and-place policy.
+
+        The policy goes to the grid cell nearest the ball (an offset across the finger pads counts double: the fingers
+        centre the ball along their closing axis, not across), closes, lifts and crosses to the other bin.
+        """
         pos, _ = self.tool_pose()
         task, ws = self.task, self.ws
         hover = ws.is_hover(pos[2])

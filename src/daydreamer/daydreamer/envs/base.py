@@ -1,4 +1,25 @@
-"""The environment interface, episode wrappers and observation checks.
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+The environment interface, episode wrappers and observation checks.
 
 One dict-based interface (embodied / DreamerV3 style) serves simulators, real robots and bag playback:
 
@@ -31,7 +52,7 @@ class Env(abc.ABC):
 
     @abc.abstractmethod
     def step(self, action):
-        """Applies action['action'] (or resets when action['reset'] is set) and returns the observation."""
+        """Apply action['action'] (or reset when action['reset'] is set) and return the observation."""
 
     def close(self):
         pass
@@ -82,7 +103,8 @@ class Wrapper(Env):
 
 
 class TimeLimit(Wrapper):
-    """Ends episodes after `length` steps (not counting the first observation) by setting `is_last`.
+    """
+    Ends episodes after `length` steps (not counting the first observation) by setting `is_last`.
 
     With ``resets=False`` the step after a cut does not reset the wrapped env (DayDreamer's reset-free A1
     episodes): it returns the last observation again with ``is_first`` set and reward 0, without stepping
@@ -138,7 +160,8 @@ class ActionRepeat(Wrapper):
 
 
 class ClipAction(Wrapper):
-    """Clips continuous actions to their space bounds and replaces NaN by 0.
+    """
+    Clips continuous actions to their space bounds and replaces NaN by 0.
 
     `nan_count` counts the steps whose action contained NaN (logged as a warning the first time).
     """
@@ -163,8 +186,10 @@ class ClipAction(Wrapper):
 
 
 def wrap(env, config):
-    """Applies ClipAction, ActionRepeat and TimeLimit from an env config (attributes or mapping keys
-    `length`, `repeat`, `resets`).
+    """
+    Wrap an env in ClipAction, ActionRepeat and TimeLimit from an env config.
+
+    The config gives `length`, `repeat` and `resets` as attributes or mapping keys.
 
     By convention a task's own episode length is an outermost TimeLimit added by `make`. A positive
     `length` replaces it, 0 keeps it; `resets` applies either way. Lengths count agent steps (after the
@@ -187,7 +212,8 @@ class BadObservation(ValueError):
 
 
 def validate_obs(obs, obs_space):
-    """Returns a list of human-readable problems with `obs` (empty when it matches `obs_space`).
+    """
+    Return a list of human-readable problems with `obs` (empty when it matches `obs_space`).
 
     Checks missing and unexpected keys (``log_*`` extras are allowed), shapes (images get their own
     message), dtypes that cannot be cast safely (any bool/int/float -> float counts as safe; int64 -> uint8 does
@@ -222,8 +248,11 @@ def validate_obs(obs, obs_space):
 
 
 def check_obs(obs, obs_space):
-    """Raises BadObservation listing every problem; otherwise returns the observation with the space's
-    exact dtypes (values that already match are not copied)."""
+    """
+    Check an observation against the spaces; return it with the space's exact dtypes.
+
+    Raises BadObservation listing every problem. Values that already match are not copied.
+    """
     problems = validate_obs(obs, obs_space)
     if problems:
         raise BadObservation('; '.join(problems))

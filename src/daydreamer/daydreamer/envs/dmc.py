@@ -1,4 +1,25 @@
-"""DeepMind Control Suite tasks, for comparing against published Dreamer scores (benchmarks.md §1).
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+DeepMind Control Suite tasks, for comparing against published Dreamer scores (benchmarks.md §1).
 
 `dmc_<domain>_<task>` (pixels) and `dmc_<domain>_<task>_proprio` for walker_walk, cartpole_swingup,
 cheetah_run and reacher_easy:
@@ -18,8 +39,8 @@ have no terminal states), as in DreamerV1-V3. Reward per control step is in [0, 
 
 import numpy as np
 
-from ..space import Space
 from .base import Env, TimeLimit
+from ..space import Space
 
 CAMERAS = {'quadruped': 2}
 RENDER_FLAGS = {'shadow': False, 'reflection': False, 'skybox': False}

@@ -1,5 +1,28 @@
-"""Robot tasks that only provide spaces (the reference's `*_dummy`): a learner or a benchmark needs the
-observation and action spaces of a robot that is not attached. Observations are random but valid.
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+Robot tasks that only provide spaces (the reference's `*_dummy`).
+
+A learner or a benchmark needs the observation and action spaces of a robot that is not attached. Observations are
+random but valid.
 
 Spaces follow shared/reference/robot_tasks.md: A1 16-D proprio and 12 joint targets; UR5 and xArm
 64x64 RGB (xArm also depth) with five proprio keys and six discrete actions; Sphero 64x64 RGB and a 2-D
@@ -8,8 +31,8 @@ motor command.
 
 import numpy as np
 
-from ..space import Space
 from .base import Env, TimeLimit
+from ..space import Space
 
 IMAGE = Space(np.uint8, (64, 64, 3), 0, 255)
 

@@ -1,4 +1,25 @@
-"""Point-mass reach: a built-in task that needs no simulator, for CI and CPU learning tests.
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+Point-mass reach: a built-in task that needs no simulator, for CI and CPU learning tests.
 
 A point at p in [-1, 1]^2 must reach a goal g on a plane. Each episode draws g uniformly in
 [-0.7, 0.7]^2 and the start p uniformly in [-1, 1]^2. The action a in [-1, 1]^2 is clipped (NaN counts as
@@ -24,8 +45,8 @@ The best possible return is below 50 because the point first has to travel to th
 
 import numpy as np
 
-from ..space import Space
 from .base import Env, TimeLimit
+from ..space import Space
 
 SPEED = 0.15
 GOAL_RANGE = 0.7

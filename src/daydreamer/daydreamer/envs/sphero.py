@@ -1,4 +1,25 @@
-"""Sphero navigation in MuJoCo: the simulated twin of DayDreamer's Sphero task (robot_tasks.md §3).
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+Sphero navigation in MuJoCo: the simulated twin of DayDreamer's Sphero task (robot_tasks.md §3).
 
 The robot is `robots/urdf/sphero.urdf` (a 73 mm, 0.2 kg ball whose drive carriage carries two wheels)
 placed in an arena built with `mujoco.MjSpec`: a dark floor, walls around a 1.5 x 1.2 m inside, and an
@@ -33,9 +54,9 @@ import os
 
 import numpy as np
 
+from .base import Env, TimeLimit
 from ..robots import sphero as robot
 from ..space import Space
-from .base import Env, TimeLimit
 
 URDF = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'robots', 'urdf', 'sphero.urdf')
 
@@ -101,7 +122,7 @@ class SpheroSim(Env):
         return self._obs(first=False)
 
     def scripted_reset(self):
-        """The reference's reset: 5 random 1 s moves at power +-100 per wheel, then a 4 s wait."""
+        """Plan the reference's reset: 5 random 1 s moves at power +-100 per wheel, then a 4 s wait."""
         for left, right in robot.reset_moves(self._rng):
             self.apply_command(left, right)
             self.simulate(robot.RESET_MOVE_SECONDS)
@@ -125,8 +146,11 @@ class SpheroSim(Env):
     # -- driver-level interface (what a ROS node for the simulated Sphero publishes and subscribes) --
 
     def apply_command(self, left, right):
-        """Sets the raw motor powers (spherov2 `raw_motor` units, clipped to [-255, 255]); they are held
-        until the next command."""
+        """
+        Set the raw motor powers; they are held until the next command.
+
+        Powers are in spherov2 `raw_motor` units, clipped to [-255, 255].
+        """
         left, right = (int(np.clip(v, -robot.RAW_MAX, robot.RAW_MAX)) for v in (left, right))
         self.command = (left, right)
         self.data.ctrl[:] = [V_FULL * left / robot.RAW_MAX, V_FULL * right / robot.RAW_MAX]
@@ -137,10 +161,14 @@ class SpheroSim(Env):
             self._mj.mj_step(self.model, self.data)
 
     def driver_state(self, image=True):
-        """Odometry-like state: stamp (s of sim time); pose in the arena frame `odom` (origin at the arena
-        centre, x right and y up in the overhead image): position (x, y, z), yaw, orientation quaternion
-        (x, y, z, w, ROS order); twist in `base_link` (x forward, y left): linear (3,), angular (3,); the
-        last raw motor command; and the overhead RGB frame (H, W, 3) when `image`."""
+        """
+        Return the odometry-like state.
+
+        That is the stamp (s of sim time); the pose in the arena frame `odom` (origin at the arena centre, x right and y
+        up in the overhead image): position (x, y, z), yaw, orientation quaternion (x, y, z, w, ROS order); the twist in
+        `base_link` (x forward, y left): linear (3,), angular (3,); the last raw motor command; and the overhead RGB
+        frame (H, W, 3) when `image`.
+        """
         x, y, yaw = self.data.qpos[self._joints]
         vx, vy, wz = self.data.qvel[self._dofs]
         c, s = math.cos(yaw), math.sin(yaw)
@@ -159,14 +187,14 @@ class SpheroSim(Env):
         self._mj.mj_forward(self.model, self.data)
 
     def render_frame(self):
-        """The overhead camera frame, RGB uint8 `frame_size` + (3,)."""
+        """Render the overhead camera frame, RGB uint8 `frame_size` + (3,)."""
         return self._camera.render(self.data)
 
     # -- privileged state, for logging and tests -----------------------------------------------------
 
     @property
     def position(self):
-        """The ball centre (x, y) in metres."""
+        """Return the ball centre (x, y) in metres."""
         return self.data.qpos[self._joints[:2]].copy()
 
     @property
@@ -200,13 +228,17 @@ class SpheroSim(Env):
         return np.array([w / 2 + focal * point[0] / depth - 0.5, h / 2 - focal * point[1] / depth - 0.5])
 
     def arena_box(self):
-        """The arena's inside corners at ball-centre height in pixel-index coordinates: (min, max)."""
+        """Return the arena's inside corners at ball-centre height in pixel-index coordinates: (min, max)."""
         hx, hy = ARENA[0] / 2, ARENA[1] / 2
         return self.project((-hx, hy, RADIUS)), self.project((hx, -hy, RADIUS))
 
     def scripted_action(self, goal=robot.GOAL):
-        """A go-to-goal controller on privileged state: turns in place toward the goal (leading for the
-        current velocity), then drives at a speed that falls with the distance."""
+        """
+        Return the action of a go-to-goal controller on privileged state.
+
+        The controller turns in place toward the goal (leading for the current velocity), then drives at a speed that
+        falls with the distance.
+        """
         target = self.world(goal) - 0.4 * self.velocity
         delta = target - self.position
         dist = float(np.hypot(*delta))
@@ -221,7 +253,7 @@ class SpheroSim(Env):
 
 
 def build_model(mujoco, frame=FRAME):
-    """The arena with the URDF robot in it, compiled (its offscreen buffer fits a `frame` (H, W) image)."""
+    """Build the arena with the URDF robot in it, compiled (its offscreen buffer fits a `frame` (H, W) image)."""
     with open(URDF) as f:
         urdf = f.read()
     # MuJoCo maps a URDF's root link onto the world; a dummy root keeps `base_link` a body of its own,
@@ -285,8 +317,11 @@ def sphero_sim(seed=None, size=(64, 64), length=robot.EPISODE_LENGTH):
 
 
 def measure(episodes=20, policy='random', seed=0, length=robot.EPISODE_LENGTH):
-    """Mean reward per step of the uniform random policy or of `scripted_action`, and the mean final
-    success, over `episodes` episodes."""
+    """
+    Measure the mean reward per step and the mean final success over `episodes` episodes.
+
+    The policy is uniform random or `scripted_action`.
+    """
     env = sphero_sim(seed=seed, length=length)
     rng = np.random.RandomState(seed)
     rewards, successes = [], []

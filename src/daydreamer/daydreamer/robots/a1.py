@@ -1,4 +1,25 @@
-"""Unitree A1 quadruped: joint order, action mapping, safety filter and reward.
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+Unitree A1 quadruped: joint order, action mapping, safety filter and reward.
 
 The sim (`daydreamer.envs.a1`) and the real ROS 2 bridge use this module. It imports neither
 MuJoCo nor ROS. Everything here is computed from what the real robot senses: the IMU orientation and
@@ -76,7 +97,7 @@ def unnormalize_action(action):
 
 
 def normalize_angles(angles):
-    """The inverse of `unnormalize_action` (not clipped): joint angles (rad) -> normalised units."""
+    """Invert `unnormalize_action` (not clipped): joint angles (rad) -> normalised units."""
     return 2.0 * (np.asarray(angles, np.float64) - TARGET_LOW) / (TARGET_HIGH - TARGET_LOW) - 1.0
 
 
@@ -84,8 +105,11 @@ STAND_ACTION = normalize_angles(INIT_POSE).astype(np.float32)   # the action who
 
 
 def butterworth_lowpass(cutoff=CUTOFF, rate=CONTROL_RATE):
-    """Coefficients (b, a) of a 2nd-order Butterworth low-pass. The bilinear transform is prewarped at
-    `cutoff`. They match scipy.signal.butter(2, cutoff, fs=rate); a[0] == 1."""
+    """
+    Coefficients (b, a) of a 2nd-order Butterworth low-pass.
+
+    The bilinear transform is prewarped at `cutoff`. They match scipy.signal.butter(2, cutoff, fs=rate); a[0] == 1.
+    """
     k = math.tan(math.pi * cutoff / rate)
     norm = 1.0 / (1.0 + math.sqrt(2.0) * k + k * k)
     b0 = k * k * norm
@@ -108,7 +132,7 @@ class LowPassFilter:
         self.y[:] = value
 
     def __call__(self, x):
-        """Filters one sample `x` (one value per channel) and returns the output."""
+        """Filter one sample `x` (one value per channel) and return the output."""
         y = self.b[0] * x
         y += self.b[1:] @ self.x
         y -= self.a[1:] @ self.y
@@ -119,13 +143,14 @@ class LowPassFilter:
         return y
 
     def response(self, frequency, rate=CONTROL_RATE):
-        """The magnitude of the frequency response at `frequency` (Hz)."""
+        """Return the magnitude of the frequency response at `frequency` (Hz)."""
         z = np.exp(-2j * np.pi * frequency / rate * np.arange(3))
         return float(abs(np.dot(self.b, z) / np.dot(self.a, z)))
 
 
 class SafetyFilter:
-    """Filters, interpolates, clips and tracks the agent's joint targets at the substep level, and latches a stop.
+    """
+    Filters, interpolates, clips and tracks the agent's joint targets at the substep level, and latches a stop.
 
     Per agent step, call `plan(targets)` with the 12 targets in radians (see `unnormalize_action`). Then, for
     each substep i in range(repeat), call `command(i, q, dq)` with the measured angles and velocities. It
@@ -190,7 +215,8 @@ class SafetyFilter:
         return filtered
 
     def command(self, i, q, dq, out=None, check=True):
-        """The position command for substep `i` (rad), given the measured angles `q` and velocities `dq`.
+        """
+        Return the position command for substep `i` (rad), given the measured angles `q` and velocities `dq`.
 
         The reference clips each substep's target to +-max_delta around `q` and then to the joint limits. Here
         `plan` has already clipped the targets to the limits, and this clips them around `q`. Both orders
@@ -224,14 +250,17 @@ class SafetyFilter:
         return q_cmd
 
     def check_torque(self, tau):
-        """Checks a torque (the commanded one, or the driver's tauEst) and trips the stop if any |tau| >
-        torque_stop. Returns False while stopped."""
+        """
+        Check a torque (the commanded one, or the driver's tauEst) and trip the stop if any |tau| > torque_stop.
+
+        Returns False while stopped.
+        """
         if not self.stopped and np.dot(tau, tau) > self.torque_stop ** 2 and np.abs(tau).max() > self.torque_stop:
             self.stop()
         return not self.stopped
 
     def stop(self):
-        """Latches the damping-only stop (Kp = 0, Kd = stop_kd) until `reset`."""
+        """Latch the damping-only stop until `reset`: Kp = 0, Kd = stop_kd."""
         if not self.stopped:
             self.stops += 1
         self.stopped = True
@@ -247,7 +276,7 @@ class SafetyFilter:
 # --- IMU and velocity helpers (the real bridge computes the same from the IMU and its velocity estimate) ---
 
 def rotation_matrix(quat):
-    """The 3x3 rotation (body -> world) of a unit quaternion (w, x, y, z)."""
+    """Return the 3x3 rotation (body -> world) of a unit quaternion (w, x, y, z)."""
     w, x, y, z = (float(v) for v in quat)
     return np.array([[1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
                      [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
@@ -255,8 +284,11 @@ def rotation_matrix(quat):
 
 
 def roll_pitch_yaw(quat):
-    """Euler angles (rad) of a quaternion (w, x, y, z), with R = Rz(yaw) Ry(pitch) Rx(roll) as in PyBullet and
-    the SDK's rpy."""
+    """
+    Return the Euler angles (rad) of a quaternion (w, x, y, z).
+
+    R = Rz(yaw) Ry(pitch) Rx(roll), as in PyBullet and the SDK's rpy.
+    """
     w, x, y, z = (float(v) for v in quat)
     roll = math.atan2(2 * (w * x + y * z), 1 - 2 * (x * x + y * y))
     pitch = math.asin(max(-1.0, min(1.0, 2 * (w * y - z * x))))
@@ -265,21 +297,27 @@ def roll_pitch_yaw(quat):
 
 
 def up_z(quat):
-    """The world z component of the trunk's up axis (1 upright, 0 on its side, -1 on its back)."""
+    """Return the world z component of the trunk's up axis (1 upright, 0 on its side, -1 on its back)."""
     _, x, y, _ = (float(v) for v in quat)
     return 1 - 2 * (x * x + y * y)
 
 
 def forward_velocity(quat, velocity):
-    """The velocity (world frame, m/s) along the trunk's heading [R00, R10, 0]. As in the reference, this
-    heading is not renormalised, so it shrinks when the trunk pitches or rolls."""
+    """
+    Return the velocity (world frame, m/s) along the trunk's heading [R00, R10, 0].
+
+    As in the reference, this heading is not renormalised, so it shrinks when the trunk pitches or rolls.
+    """
     w, x, y, z = (float(v) for v in quat)
     return (1 - 2 * (y * y + z * z)) * float(velocity[0]) + 2 * (x * y + w * z) * float(velocity[1])
 
 
 def observation(quat, angular_velocity, q):
-    """The agent's 'vector' (16,) float32: [roll, pitch, roll_rate, pitch_rate] + 12 joint angles. The rates
-    are the body-frame angular velocity about x and y (gyroscope)."""
+    """
+    Return the agent's 'vector' (16,) float32: [roll, pitch, roll_rate, pitch_rate] + 12 joint angles.
+
+    The rates are the body-frame angular velocity about x and y (gyroscope).
+    """
     roll, pitch, _ = roll_pitch_yaw(quat)
     out = np.empty(16, np.float32)
     out[0], out[1], out[2], out[3] = roll, pitch, angular_velocity[0], angular_velocity[1]
@@ -288,7 +326,10 @@ def observation(quat, angular_velocity, q):
 
 
 def reward(up, joint_angles_normalised, forward_vel, velocity, desired_speed=DESIRED_SPEED):
-    """The reference's gated reward (RMATask). Returns (total, terms), where terms holds upr, hip, sho, kne, vel.
+    """
+    Compute the reference's gated reward of RMATask; return (total, terms).
+
+    terms holds upr, hip, sho, kne, vel.
 
     up: `up_z` of the trunk. joint_angles_normalised: `normalize_angles(q)` (12), the inverse of the action
     mapping, as the reference's `a1.normalize_action` of the motor angles (its STANDING_POSE [0, -0.2, 1]

@@ -1,4 +1,25 @@
-"""Pick-and-place logic of the UR5 and xArm tasks, shared by the MuJoCo twins and the real-robot bridges.
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+Pick-and-place logic of the UR5 and xArm tasks, shared by the MuJoCo twins and the real-robot bridges.
 
 No simulator and no ROS here: this module turns the six discrete actions into Cartesian goals, keeps the
 task's beliefs (is the object grasped, in which bin was it grasped, which bin holds it), computes the reward
@@ -45,15 +66,21 @@ CROSS_SLACK = 0.01  # a move must be clipped by more than this towards the other
 
 
 def clip(value, low, high):
-    """np.clip's arithmetic, spelled out: max with `low`, then min with `high` (so `high` wins when the
-    bounds are inverted, as in the xArm's right safe box)."""
+    """
+    Clip as np.clip does it, spelled out: max with `low`, then min with `high`.
+
+    So `high` wins when the bounds are inverted, as in the xArm's right safe box.
+    """
     return np.minimum(np.maximum(value, low), high)
 
 
 @dataclasses.dataclass(frozen=True)
 class Workspace:
-    """Bins, z levels and grid of one robot, in metres in the robot's base frame (the frame its Cartesian
-    poses are reported in: the UR controller's `base`, the xArm's `link_base`)."""
+    """
+    Bins, z levels and grid of one robot, in metres in the robot's base frame.
+
+    That is the frame its Cartesian poses are reported in: the UR controller's `base`, the xArm's `link_base`.
+    """
 
     name: str
     left_min: tuple
@@ -83,7 +110,7 @@ class Workspace:
         return np.asarray(box[0], np.float64), np.asarray(box[1], np.float64)
 
     def side_of(self, xy):
-        """The bin the tool is above (RIGHT is tested first, as in the reference), or OTHER."""
+        """Return the bin the tool is above (RIGHT is tested first, as in the reference), or OTHER."""
         xy = np.asarray(xy, np.float64)[:2]
         for side in (RIGHT, LEFT):
             low, high = self.box(side, hover=False)
@@ -98,7 +125,7 @@ class Workspace:
         return np.round(np.asarray(xy, np.float64) / self.step) * self.step
 
     def random_cell(self, side, rng):
-        """A random grid cell of a bin's safe box (`random_xy_grid`)."""
+        """Return a random grid cell of a bin's safe box (`random_xy_grid`)."""
         low, high = self.box(side, hover=True)
         xy = low + (high - low) * np.array([rng.random(), rng.random()])  # like np.random.uniform: low > high is fine
         return clip(self.snap(xy), low, high)
@@ -107,7 +134,7 @@ class Workspace:
         return {LEFT: RIGHT, RIGHT: LEFT}[side]
 
     def toward(self, side):
-        """The action that moves from `side` towards the other bin."""
+        """Return the action that moves from `side` towards the other bin."""
         left_is_higher = self.left_min[self.axis] > self.right_min[self.axis]
         lower = 2 * self.axis  # action 0 is -x, action 2 is -y
         return lower if (side == LEFT) == left_is_higher else lower + 1
@@ -145,8 +172,12 @@ WORKSPACES = {'ur5': UR5, 'xarm': XARM}
 
 
 class Move(NamedTuple):
-    """One blocking motion for the robot layer: kind 'move' with target (x, y, z) (a straight line at fixed
-    tool orientation), or kind 'gripper' with target True (open) / False (close)."""
+    """
+    One blocking motion for the robot layer.
+
+    Kind 'move' has a target (x, y, z) (a straight line at fixed tool orientation); kind 'gripper' has target True
+    (open) / False (close).
+    """
 
     kind: str
     target: object
@@ -189,8 +220,12 @@ def target_xy(ws, action, pos, grasped):
 
 
 def decode_action(ws, action, pos, gripper_open, grasped):
-    """The moves for one discrete action, given the tool position, the commanded gripper state and whether
-    the task believes the object is grasped. An empty list is a no-op."""
+    """
+    Return the moves for one discrete action.
+
+    They depend on the tool position, the commanded gripper state and whether the task believes the object is grasped.
+    An empty list is a no-op.
+    """
     action = int(action)
     pos = np.asarray(pos, np.float64)
     if not 0 <= action < len(ACTIONS):
@@ -216,7 +251,8 @@ def one_hot(side):
 
 
 class PickPlace:
-    """The task's beliefs and rules (`PickPlace` in the reference), independent of how moves are executed.
+    """
+    The task's beliefs and rules (`PickPlace` in the reference), independent of how moves are executed.
 
     The robot layer calls `act` for an action and executes the returned moves, then calls `reward` with the
     measured gripper position and tool position and executes the moves it returns (the placement routine),
@@ -260,8 +296,12 @@ class PickPlace:
         return 0.0, []
 
     def reset(self):
-        """The scripted reset (`_reset`): back into the object's bin if holding it, open the gripper, (UR5)
-        sweep the bin's corners at table height, then a random grid cell at table height."""
+        """
+        Return the moves of the scripted reset, `_reset` in the reference.
+
+        Back into the object's bin if holding it, open the gripper, (UR5) sweep the bin's corners at table height, then
+        a random grid cell at table height.
+        """
         ws, moves = self.ws, []
         if self.grasped:
             x, y = ws.random_cell(self.object_side, self.rng)
@@ -278,11 +318,11 @@ class PickPlace:
         return self._track(moves)
 
     def pause(self):
-        """Moves of a manual pause (KBReset's `manual_pause`): open the gripper."""
+        """Return the moves of a manual pause, KBReset's `manual_pause`: open the gripper."""
         return self._track([Move.gripper(True)])
 
     def start(self):
-        """Moves of the env's constructor before its first reset: up to Z_RESET above a random cell."""
+        """Return the moves of the env's constructor before its first reset: up to Z_RESET above a random cell."""
         x, y = self.ws.random_cell(self.object_side, self.rng)
         return [Move.to(x, y, self.ws.z_reset)]
 
@@ -299,11 +339,14 @@ DEPTH_FARTHEST = {'ur5': 0.180, 'xarm': 0.120}
 
 
 def encode_depth(depth_m, farthest):
-    """Depth in metres -> uint8 like the reference: z16 millimetres -> `cv2.convertScaleAbs(alpha=0.03)`
-    (round, saturate to 0-255: 8.5 m full scale, 3.3 cm steps) -> /255 -> the band [0.05, farthest] of that
-    scale stretched to 0-255 (xArm: 0.425-1.02 m, UR5: 0.425-1.53 m; nearer is darker). The reference resizes
-    the 8-bit image to 64x64 in between; a renderer at 64x64 skips that. Missing depth (0, or non-finite)
-    maps to 0."""
+    """
+    Convert depth in metres to uint8 like the reference.
+
+    z16 millimetres -> `cv2.convertScaleAbs(alpha=0.03)` (round, saturate to 0-255: 8.5 m full scale, 3.3 cm steps) ->
+    /255 -> the band [0.05, farthest] of that scale stretched to 0-255 (xArm: 0.425-1.02 m, UR5: 0.425-1.53 m; nearer is
+    darker). The reference resizes the 8-bit image to 64x64 in between; a renderer at 64x64 skips that. Missing depth
+    (0, or non-finite) maps to 0.
+    """
     depth = np.nan_to_num(np.asarray(depth_m, np.float64), nan=0.0, posinf=0.0, neginf=0.0)
     scaled = np.clip(np.rint(np.abs(depth * 1000.0 * DEPTH_ALPHA)), 0, 255) / 255
     scaled = (scaled - DEPTH_NEAREST) / (farthest - DEPTH_NEAREST)
@@ -326,7 +369,8 @@ def rgb_to_hsv(image):
 
 
 class ColorFinder:
-    """HSV threshold and centroid (like DayDreamer's `hsv_finder.py`), in numpy.
+    """
+    HSV threshold and centroid (like DayDreamer's `hsv_finder.py`), in numpy.
 
     `hue` is (low, high) in degrees and may wrap around 0 (e.g. (340, 20) for red). `find(image)` returns
     (found, (row, col) centroid in pixels or None, pixel count); found needs at least `min_pixels`.

@@ -1,5 +1,28 @@
-"""The ROS-free half of the robot bridges: driver-level data in, agent observations out, agent actions in,
-driver commands out (the ROS 2 nodes in src/robot_bridges only move messages to and from these classes).
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+The ROS-free half of the robot bridges.
+
+Driver-level data in, agent observations out, agent actions in, driver commands out (the ROS 2 nodes in
+src/robot_bridges only move messages to and from these classes).
 
 - `JointMap` picks the robot's joints out of a JointState BY NAME (never by index) and names the missing
   ones in its error. `BadDriverData` is every problem with driver data; a node logs it and drops the message.
@@ -20,8 +43,8 @@ import math
 
 import numpy as np
 
-from ..space import Space
 from . import a1, arm, sphero
+from ..space import Space
 
 MODE_EXPLORE, MODE_EVAL, MODE_HOLD = 0, 1, 2  # daydreamer_interfaces/Action modes
 
@@ -56,14 +79,18 @@ class JointMap:
             lookup = {name: i for i, name in enumerate(key)}
             missing = [name for name in self.names if name not in lookup]
             if missing:
-                raise MissingJoints(f"joint_states lacks {len(missing)} of the {len(self.names)} joints this robot "
+                raise MissingJoints(f'joint_states lacks {len(missing)} of the {len(self.names)} joints this robot '
                                     f"needs: {', '.join(missing)} (the message names: {', '.join(key) or 'none'})")
             index = self._index[key] = np.array([lookup[name] for name in self.names])
         return index
 
     def select(self, names, values, field='position', required=True):
-        """The values of our joints (float64, our order). An empty optional field (JointState allows empty
-        velocity / effort) gives None. Raises BadDriverData for missing joints, a length mismatch or NaN."""
+        """
+        Return the values of our joints (float64, our order).
+
+        An empty optional field (JointState allows empty velocity / effort) gives None. Raises BadDriverData for missing
+        joints, a length mismatch or NaN.
+        """
         values = np.asarray(values, np.float64).reshape(-1)
         if not len(values) and not required:
             return None
@@ -77,7 +104,8 @@ class JointMap:
 
 
 class Episode:
-    """Step and episode bookkeeping of one bridge.
+    """
+    Step and episode bookkeeping of one bridge.
 
     Call `advance()` once per Step that goes out: it returns the Step's episode, step (strictly increasing
     over the bridge's lifetime), index within the episode and its is_first / is_last flags. After a Step with
@@ -128,12 +156,12 @@ class Episode:
 
     @property
     def ending(self):
-        """True when the next Step goes out with is_last (a pause or an end was requested)."""
+        """Tell whether the next Step goes out with is_last (a pause or an end was requested)."""
         return self._end
 
     @property
     def between(self):
-        """True when the last Step had is_last (or none went out yet): nothing is cut by a reset now."""
+        """Tell whether the last Step had is_last (or none went out yet): nothing is cut by a reset now."""
         return self._first
 
     def pause(self):
@@ -153,7 +181,7 @@ class Episode:
         return True
 
     def end(self):
-        """Ends the episode with the next Step (is_last). Returns the index of the episode that follows."""
+        """End the episode with the next Step (is_last). Returns the index of the episode that follows."""
         if not self.between:
             self._end = True
         return self.episode + (1 if self._started else 0)
@@ -195,7 +223,7 @@ class Freshness:
 
     def __init__(self, timeout, sources):
         self.timeout = float(timeout)
-        self.times = {source: None for source in sources}
+        self.times = dict.fromkeys(sources)
 
     def mark(self, source, now):
         self.times[source] = float(now)
@@ -211,9 +239,12 @@ class Freshness:
 
 
 def check_action(expected_step, step, mode):
-    """Sorts an Action by the Step it answers: 'act', 'hold' (MODE_HOLD: the safe stop), 'late' (it answers an
-    older Step) or 'ahead' (a Step not sent yet). Returns (verdict, message). Its values are checked where the
-    message is converted (daydreamer_ros.convert.msg_to_action)."""
+    """
+    Sort an Action by the Step it answers; return (verdict, message).
+
+    The verdict is 'act', 'hold' (MODE_HOLD: the safe stop), 'late' (it answers an older Step) or 'ahead' (a Step not
+    sent yet). Its values are checked where the message is converted (daydreamer_ros.convert.msg_to_action).
+    """
     step, expected_step = int(step), int(expected_step)
     if step < expected_step:
         return 'late', f'action for step {step} arrived after step {expected_step} went out; ignored'
@@ -225,7 +256,7 @@ def check_action(expected_step, step, mode):
 
 
 def step_obs(obs, reward, flags, logs=None):
-    """The env-style observation dict of one Step: the observation keys, reward, flags and log_* extras."""
+    """Return the env-style observation dict of one Step: the observation keys, reward, flags and log_* extras."""
     out = dict(obs)
     out.update({'reward': np.float32(0.0 if flags['is_first'] else reward), 'is_first': bool(flags['is_first']),
                 'is_last': bool(flags['is_last']), 'is_terminal': False})
@@ -235,8 +266,11 @@ def step_obs(obs, reward, flags, logs=None):
 
 
 def check_image(image, shape, source):
-    """Raises BadDriverData unless `image` has exactly `shape` (a wrong-size camera is a configuration error:
-    the bridge does not resize it silently)."""
+    """
+    Raise BadDriverData unless `image` has exactly `shape`.
+
+    A wrong-size camera is a configuration error: the bridge does not resize it silently.
+    """
     if tuple(image.shape) != tuple(shape):
         got = 'x'.join(str(s) for s in image.shape)
         raise WrongImage(f'{source} is {got} (HxWxC), expected {"x".join(str(s) for s in shape)}: set the '
@@ -256,8 +290,11 @@ A1_FOOT_RADIUS = 0.02
 
 
 def a1_feet(q, offset=None):
-    """(4, 3) foot centres in the trunk frame for the 12 joint angles (legs FR, FL, RR, RL); with `offset`
-    (4, 3), the points at that offset from each foot centre in the calf's frame instead."""
+    """
+    Return the (4, 3) foot centres in the trunk frame for the 12 joint angles (legs FR, FL, RR, RL).
+
+    With `offset` (4, 3), return the points at that offset from each foot centre in the calf's frame instead.
+    """
     q = np.asarray(q, np.float64).reshape(4, 3)
     hip, thigh, knee = q[:, 0], q[:, 1], q[:, 1] + q[:, 2]
     x = -A1_LINK * (np.sin(thigh) + np.sin(knee))
@@ -282,14 +319,16 @@ def _calf_frame(q, vectors):
 
 
 class LegOdometry:
-    """Trunk velocity (world frame) from what the A1 driver reports: joint angles and rates plus the IMU.
+    """
+    Trunk velocity (world frame) from what the A1 driver reports: joint angles and rates plus the IMU.
 
     A foot in stance rolls on the floor, so the calf's material point at the contact (the bottom of the
     foot sphere) does not move, and the trunk moves at minus that point's velocity relative to the trunk,
     rotated into the world. The stance feet are those within `stance_band` m of the lowest (JointState
     carries no foot force). `update` is called for every driver sample; `mean()` returns the average since
     its last call (the reward's velocity over one agent step). On its back the estimate is meaningless,
-    but then the reward's velocity term is gated off anyway."""
+    but then the reward's velocity term is gated off anyway.
+    """
 
     def __init__(self, stance_band=0.005, eps=1e-3):
         self.stance_band, self.eps = stance_band, eps
@@ -318,8 +357,12 @@ class LegOdometry:
 
 
 class A1Adapter:
-    """The A1 task from its driver: 16-D observation and reward; actions through the core SafetyFilter,
-    streamed as `repeat` position commands per agent step (command_rate / control_rate)."""
+    """
+    The A1 task from its driver: 16-D observation and reward.
+
+    Actions go through the core SafetyFilter, streamed as `repeat` position commands per agent step (command_rate /
+    control_rate).
+    """
 
     robot = 'a1'
     joints = a1.JOINT_NAMES
@@ -336,8 +379,11 @@ class A1Adapter:
         self.holding = False   # the first hold() primes the filter at the measured pose
 
     def sense(self, q, dq, effort, quat, gyro):
-        """One driver sample (angles, rates, measured torques or None, IMU quaternion (w, x, y, z), gyro).
-        Checks the reported torque against the stop; returns False when the stop is latched."""
+        """
+        One driver sample (angles, rates, measured torques or None, IMU quaternion (w, x, y, z), gyro).
+
+        Checks the reported torque against the stop; returns False when the stop is latched.
+        """
         if dq is not None:
             self.odometry.update(quat, gyro, q, dq)
         if effort is not None:
@@ -360,20 +406,24 @@ class A1Adapter:
         self.substep, self.holding = 0, False
 
     def hold(self, q):
-        """The safe stop: hold the measured pose (the filter restarts from it, without a jump)."""
+        """Hold the measured pose as the safe stop (the filter restarts from it, without a jump)."""
         if not self.holding and not self.filter.stopped:
             self.filter.reset(q)   # the pose at the moment of the stop, not one that follows a sagging robot
         self.substep, self.holding = self.repeat - 1, True
 
     def command(self, q, dq):
-        """The next position command (12, rad): the current substep's target, clipped +-0.2 rad around the
-        measured angles; the measured pose itself once the stop is latched."""
+        """
+        Return the next position command, 12 angles in rad.
+
+        That is the current substep's target, clipped +-0.2 rad around the measured angles; the measured pose itself
+        once the stop is latched.
+        """
         i = min(self.substep, self.repeat - 1)
         self.substep += 1
         return self.filter.command(i, q, np.zeros(12) if dq is None else dq).copy()
 
     def rearm(self, q):
-        """Clears a latched stop (an operator's hard reset) and holds the measured pose."""
+        """Clear a latched stop (an operator's hard reset) and hold the measured pose."""
         self.filter.reset(q)
         self.substep, self.holding = self.repeat - 1, True
 
@@ -382,9 +432,12 @@ class A1Adapter:
 # UR5 / xArm
 
 class ArmAdapter:
-    """The pick-and-place task of a real (or simulated) arm from its driver: joint states, the gripper joint
-    and the camera(s). Actions become `robots.arm.Move`s, which `path` turns into joint targets along a
-    straight tool line (the arm's kinematic model from its URDF); the bridge streams them and waits.
+    """
+    The pick-and-place task of a real (or simulated) arm from its driver.
+
+    Its inputs are the joint states, the gripper joint and the camera(s). Actions become `robots.arm.Move`s, which
+    `path` turns into joint targets along a straight tool line (the arm's kinematic model from its URDF); the bridge
+    streams them and waits.
 
     gripper_open / gripper_closed: the gripper joint's position when open / closed (the twins' URDF finger
     travel by default); `gripper_pos` maps it onto 0..1 like the reference.
@@ -398,7 +451,7 @@ class ArmAdapter:
         from ..envs import arm as arm_env   # the kinematic model needs MuJoCo (imported on first use)
         from ..envs.dummy import ROBOTS
         if robot not in arm.WORKSPACES:
-            raise ValueError(f"robot must be one of {sorted(arm.WORKSPACES)}, not {robot!r}")
+            raise ValueError(f'robot must be one of {sorted(arm.WORKSPACES)}, not {robot!r}')
         self.robot, self.cfg = robot, arm_env.CONFIGS[robot]
         self.ws = arm.WORKSPACES[robot]
         self.joints = self.cfg.joints
@@ -422,7 +475,7 @@ class ArmAdapter:
         return self.kinematics.fk(q)[0]
 
     def observe(self, q, gripper, rgb, depth_m=None):
-        """The agent observation from joint angles, the gripper's 0..1 position and the camera frame(s)."""
+        """Return the agent observation from joint angles, the gripper's 0..1 position and the camera frame(s)."""
         pos, mat = self.kinematics.fk(q)
         joints = np.zeros(self.obs_space['joint_positions'].shape, np.float32)
         joints[:len(q)] = q
@@ -440,8 +493,11 @@ class ArmAdapter:
         return obs
 
     def act(self, index, q):
-        """(moves, reset) for a discrete action; above neither bin (the reference's arm_side()) the action is
-        replaced by the scripted reset."""
+        """
+        Return (moves, reset) for a discrete action.
+
+        Above neither bin (the reference's arm_side()) the action is replaced by the scripted reset.
+        """
         pos = self.tool(q)
         if self.ws.side_of(pos) == arm.OTHER:
             return self.reset_moves(q), True
@@ -452,7 +508,7 @@ class ArmAdapter:
         return self.task.reward(gripper, self.tool(q))
 
     def reset_moves(self, q):
-        """The scripted reset; from above neither bin it first lifts to hover height."""
+        """Return the scripted reset; from above neither bin it first lifts to hover height."""
         pos = self.tool(q)
         moves = []
         if self.ws.side_of(pos) == arm.OTHER and not self.task.grasped:
@@ -463,9 +519,12 @@ class ArmAdapter:
         return self.task.pause()
 
     def path(self, q0, target, rate):
-        """Joint targets (n, joints), one per command at `rate` Hz, along the straight tool line from the pose
-        at q0 to `target`, with a cosine time profile at a mean tool speed `speed` (the streamed
-        forward_position_controller does not respect the driver's speed scaling, so this bounds it)."""
+        """
+        Return joint targets (n, joints) along the straight tool line from the pose at q0 to `target`.
+
+        One target per command at `rate` Hz, with a cosine time profile at a mean tool speed `speed` (the streamed
+        forward_position_controller does not respect the driver's speed scaling, so this bounds it).
+        """
         waypoints = self.kinematics.line(q0, target)
         start = self.tool(q0)
         dist = float(np.linalg.norm(np.asarray(target, np.float64) - start))
@@ -481,8 +540,12 @@ class ArmAdapter:
 # Sphero
 
 class SpheroAdapter:
-    """The Sphero task from an overhead camera: image observation and reward from the ball's position;
-    actions become raw_motor [left, right] as fractions of full power (raw power / 255)."""
+    """
+    The Sphero task from an overhead camera.
+
+    Image observation and reward come from the ball's position; actions become raw_motor [left, right] as fractions of
+    full power (raw power / 255).
+    """
 
     robot = 'sphero'
     obs_space = {'image': Space(np.uint8, (64, 64, 3), 0, 255)}
@@ -518,8 +581,11 @@ class SpheroAdapter:
         return [v / sphero.RAW_MAX for v in sphero.motor_command(action)]
 
     def reset_plan(self):
-        """The scripted reset: [(raw_motor, seconds), ...]: by default 5 random 1 s drives at +-100, then 4 s
-        stopped."""
+        """
+        Return the scripted reset as [(raw_motor, seconds), ...].
+
+        By default 5 random 1 s drives at +-100, then 4 s stopped.
+        """
         plan = [([left / sphero.RAW_MAX, right / sphero.RAW_MAX], self.reset_move_seconds)
                 for left, right in sphero.reset_moves(self.rng, self.reset_moves)]
         return plan + [([0.0, 0.0], self.reset_wait_seconds)]
@@ -532,14 +598,17 @@ SPHERO_FULL_SPEED, SPHERO_TURN_RADIUS = 1.64, 0.075
 
 
 def motors_to_twist(motors, full_speed=SPHERO_FULL_SPEED, turn_radius=SPHERO_TURN_RADIUS):
-    """(linear x m/s, angular z rad/s) of wheel powers [left, right]: v = full_speed (l + r) / 2,
-    w = full_speed (r - l) / (2 turn_radius) (counter-clockwise positive, as REP 103)."""
+    """
+    Convert wheel powers [left, right] to (linear x m/s, angular z rad/s).
+
+    v = full_speed (l + r) / 2, w = full_speed (r - l) / (2 turn_radius) (counter-clockwise positive, as REP 103).
+    """
     left, right = (float(v) for v in motors)
     return full_speed * (left + right) / 2.0, full_speed * (right - left) / (2.0 * turn_radius)
 
 
 def twist_to_motors(linear, angular, full_speed=SPHERO_FULL_SPEED, turn_radius=SPHERO_TURN_RADIUS):
-    """The inverse of `motors_to_twist`, clipped to [-1, 1]: [(v - r w) / full_speed, (v + r w) / full_speed]."""
+    """Invert `motors_to_twist`, clipped to [-1, 1]: [(v - r w) / full_speed, (v + r w) / full_speed]."""
     left = (float(linear) - turn_radius * float(angular)) / full_speed
     right = (float(linear) + turn_radius * float(angular)) / full_speed
     return [float(np.clip(left, -1.0, 1.0)), float(np.clip(right, -1.0, 1.0))]

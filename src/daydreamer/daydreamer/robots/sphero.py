@@ -1,4 +1,25 @@
-"""Sphero navigation: the parts shared by the simulated twin and the real bridge (no simulator, no ROS).
+# Copyright 2026 DayDreamer for ROS 2 team
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy
+# of this software and associated documentation files (the "Software"), to deal
+# in the Software without restriction, including without limitation the rights
+# to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+# copies of the Software, and to permit persons to whom the Software is
+# furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in
+# all copies or substantial portions of the Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+# IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+# FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+# THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+# LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+# OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+# THE SOFTWARE.
+
+"""
+Sphero navigation: the parts shared by the simulated twin and the real bridge (no simulator, no ROS).
 
 Follows DayDreamer's `embodied/envs/sphero.py` (shared/reference/robot_tasks.md §3):
 
@@ -55,7 +76,7 @@ def motor_command(action, max_control=MAX_CONTROL, clip=True):
 
 
 def reset_moves(rng, moves=RESET_MOVES, power=RESET_POWER):
-    """The scripted random drive of a reset: `moves` (left, right) raw powers, each wheel +-`power`."""
+    """Plan the scripted random drive of a reset: `moves` (left, right) raw powers, each wheel +-`power`."""
     return [tuple(int(s) * power for s in rng.choice([-1, 1], 2)) for _ in range(moves)]
 
 
@@ -73,8 +94,12 @@ def rgb_to_hsv(image):
 
 
 def white_mask(image, low=WHITE_HSV_LOW, high=WHITE_HSV_HIGH, opening=1):
-    """Boolean (H, W) mask of the pixels inside the HSV box [low, high], after `opening` iterations of a
-    3x3 binary erosion followed by as many dilations (the reference uses 2 on 640x480 frames)."""
+    """
+    Return a boolean (H, W) mask of the pixels inside the HSV box [low, high].
+
+    The mask is opened: `opening` iterations of a 3x3 binary erosion followed by as many dilations (the reference uses 2
+    on 640x480 frames).
+    """
     image = np.asarray(image)
     value, low, high = image.max(-1), np.asarray(low), np.asarray(high)
     mask = (value >= low[2]) & (value <= high[2])  # V first: cheap, and it rejects most of a dark arena
@@ -109,8 +134,11 @@ def _dilate(mask):
 
 
 def ball_pixel(image, low=WHITE_HSV_LOW, high=WHITE_HSV_HIGH, opening=1):
-    """(x, y) centroid in pixel-index coordinates (x = column, y = row) of the thresholded ball, or None
-    when no pixel passes."""
+    """
+    Return the (x, y) centroid of the thresholded ball, or None when no pixel passes.
+
+    The coordinates are pixel indices (x = column, y = row).
+    """
     mask = white_mask(image, low, high, opening)
     rows, cols = np.nonzero(mask)
     if not len(rows):
@@ -137,7 +165,7 @@ def reward(pos, goal=GOAL):
 
 
 def success(value, threshold=SUCCESS_THRESHOLD):
-    """The reference's log_success: reward above -threshold."""
+    """Return the reference's log_success: reward above -threshold."""
     return bool(value > -threshold)
 
 
@@ -166,16 +194,18 @@ def _area_weights(n_in, n_out):
 
 
 def observation_image(frame, size=(64, 64), crop_columns=None):
-    """The agent's image: `frame` (RGB) with columns [start, stop) kept (None: all), resized to `size`."""
+    """Return the agent's image: `frame` (RGB) with columns [start, stop) kept (None: all), resized to `size`."""
     if crop_columns is not None:
         frame = frame[:, slice(*crop_columns)]
     return resize_area(frame, size)
 
 
 class BallTracker:
-    """Ball position and reward from successive frames; keeps the last position while the ball is hidden.
+    """
+    Ball position and reward from successive frames; keeps the last position while the ball is hidden.
 
-    `update(frame)` returns the normalised position (None until the ball has been seen once)."""
+    `update(frame)` returns the normalised position (None until the ball has been seen once).
+    """
 
     def __init__(self, arena_min=REFERENCE_ARENA_MIN, arena_max=REFERENCE_ARENA_MAX, goal=GOAL,
                  low=WHITE_HSV_LOW, high=WHITE_HSV_HIGH, opening=1):
@@ -191,7 +221,7 @@ class BallTracker:
         return self.pos
 
     def reward(self):
-        """The reward of the last position (the worst corner's distance while the ball was never seen)."""
+        """Return the reward of the last position (the worst corner's distance while the ball was never seen)."""
         if self.pos is None:
             return -float(np.hypot(max(self.goal[0], 1 - self.goal[0]), max(self.goal[1], 1 - self.goal[1])))
         return reward(self.pos, self.goal)

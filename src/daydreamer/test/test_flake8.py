@@ -1,0 +1,34 @@
+# Copyright 2017 Open Source Robotics Foundation, Inc.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+import os
+
+from ament_flake8.main import main_with_errors
+import pytest
+
+# colcon test runs pytest in the package directory, the workspace's pytest.ini from the workspace root:
+# lint this package either way (the linters take their paths relative to the working directory).
+PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.mark.flake8
+@pytest.mark.linter
+def test_flake8(monkeypatch):
+    monkeypatch.chdir(PACKAGE_DIR)
+    # setup.cfg [flake8] is ament_flake8's own configuration with max-line-length 120 and E731 ignored;
+    # it says why.
+    rc, errors = main_with_errors(argv=['--config', 'setup.cfg'])
+    assert rc == 0, \
+        'Found %d code style errors / warnings:\n' % len(errors) + \
+        '\n'.join(errors)

@@ -1,0 +1,36 @@
+# Copyright 2017 Open Source Robotics Foundation, Inc.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+import os
+
+from ament_flake8.main import main_with_errors
+import pytest
+
+# colcon test runs pytest in the package directory, the workspace's pytest.ini from the workspace root:
+# lint this package either way (the linters take their paths relative to the working directory).
+PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# launch/ is a symlink to the workspace's launch/ (installed with this package); the linters do not follow symlinks
+# while they walk '.', so it is linted by name.
+LINTED = ['.', 'launch']
+
+
+@pytest.mark.flake8
+@pytest.mark.linter
+def test_flake8(monkeypatch):
+    monkeypatch.chdir(PACKAGE_DIR)
+    assert os.path.isdir('launch'), 'launch/ (a symlink to the workspace launch/) does not resolve'
+    rc, errors = main_with_errors(argv=['--linelength', '120', *LINTED])
+    assert rc == 0, \
+        'Found %d code style errors / warnings:\n' % len(errors) + \
+        '\n'.join(errors)
