@@ -1,5 +1,7 @@
-"""Benchmarks of the ROS layer over real DDS, every node in a process of its own (a script, not a test). In a
-sourced ROS 2 shell with the workspace built (colcon build && source install/setup.bash):
+"""
+Benchmarks of the ROS layer over real DDS, every node in a process of its own (a script, not a test).
+
+In a sourced ROS 2 shell with the workspace built (colcon build && source install/setup.bash):
 
     python test/bench_ros.py latency --configs a1 --steps 1000 --rate 20 --json
     python test/bench_ros.py weights --configs ur5 --json

@@ -1,5 +1,9 @@
-"""Workspace tests. The ROS ones (ROS_TESTS) need a real ROS 2 and the built workspace (test/ros_testing.py);
-without them they are not collected and the run ends with one line that says how to enable them."""
+"""
+Workspace tests.
+
+The ROS ones (ROS_TESTS) need a real ROS 2 and the built workspace (test/ros_testing.py);
+without them they are not collected and the run ends with one line that says how to enable them.
+"""
 
 import os
 import sys
@@ -8,7 +12,7 @@ TEST_DIR = os.path.dirname(os.path.abspath(__file__))
 if TEST_DIR not in sys.path:
     sys.path.insert(0, TEST_DIR)
 
-from ros_testing import ROS_AVAILABLE, ros, ros_log, ros_skip_reason  # noqa: E402,F401
+from ros_testing import ros, ROS_AVAILABLE, ros_log, ros_skip_reason  # noqa: E402,F401
 
 # Workspace test modules that start ROS nodes, processes or launch files.
 ROS_TESTS = {'test_actor_node.py', 'test_learner_node.py', 'test_sim_node.py', 'test_bridges.py', 'test_launch.py',

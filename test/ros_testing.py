@@ -1,5 +1,8 @@
-"""pytest wiring for the ROS tests, shared by the workspace tests (test/conftest.py) and the ROS packages' own
-tests (src/<pkg>/test/conftest.py, which colcon test runs from the package directory).
+"""
+pytest wiring for the ROS tests.
+
+Shared by the workspace tests (test/conftest.py) and the ROS packages' own tests (src/<pkg>/test/conftest.py,
+which colcon test runs from the package directory).
 
 The ROS tests run on a real ROS 2 (Humble or Jazzy: /opt/ros/<distro>, or ../shared/ros2/activate here) with the
 workspace built by colcon and its install/setup.bash sourced; `scripts/test` does both. Without them the ROS
@@ -53,7 +56,7 @@ class RosLog:
         self._capfd, self.text = capfd, ''
 
     def __call__(self, needle=''):
-        """The lines seen so far that contain `needle`."""
+        """Return the lines seen so far that contain `needle`."""
         out, err = self._capfd.readouterr()
         self.text += out + err
         return [line for line in self.text.splitlines() if needle in line]

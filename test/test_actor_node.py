@@ -1,23 +1,26 @@
-"""The actor node on a real ROS 2 graph: it answers every Step, holds on bad input, streams experience, swaps
-weights while stepping, rejects corrupt weights and switches modes. (Experience delivery with acknowledgements,
-spooling and draining: test_delivery.py.)"""
+"""
+The actor node on a real ROS 2 graph.
+
+It answers every Step, holds on bad input, streams experience, swaps weights while stepping, rejects corrupt
+weights and switches modes. (Experience delivery with acknowledgements, spooling and draining: test_delivery.py.)
+"""
 
 import time
 
-import numpy as np
-import pytest
-
-import rclpy
-from daydreamer import exchange
-from daydreamer.envs import make
 from daydreamer_actor.actor_node import ActorNode
 from daydreamer_interfaces.msg import Action, Experience, PolicyWeights, Step
 from daydreamer_interfaces.srv import SetActorMode
 from daydreamer_ros import convert, images, qos
+import numpy as np
+import pytest
+import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.parameter import Parameter
 from rclpy.time import Time
 from std_msgs.msg import Header
+
+from daydreamer import exchange
+from daydreamer.envs import make
 
 TINY = ('--rssm.deter 16 --rssm.units 16 --rssm.stoch 4 --rssm.classes 4 --batch_size 2 --replay_chunk 8 '
         '--replay.chunk 8 --run.train_fill 16 --run.train_ratio 16 --imag_horizon 3 --threads 1')
@@ -26,8 +29,12 @@ INFRASTRUCTURE = ('/parameter_events', '/rosout')
 
 
 def wait_for_matches(nodes, timeout=10.0):
-    """Waits until every publisher of `nodes` has matched each subscription of `nodes` on its topic and vice
-    versa (DDS discovery runs in its own threads: no spinning needed, and no callback runs meanwhile)."""
+    """
+    Wait for DDS discovery between `nodes`.
+
+    Waits until every publisher of `nodes` has matched each subscription of `nodes` on its topic and vice
+    versa (DDS discovery runs in its own threads: no spinning needed, and no callback runs meanwhile).
+    """
     pubs = [p for n in nodes for p in n.publishers if p.topic_name not in INFRASTRUCTURE]
     subs = [s for n in nodes for s in n.subscriptions if s.topic_name not in INFRASTRUCTURE]
     deadline = time.monotonic() + timeout
@@ -82,7 +89,7 @@ class Graph:
         return obs
 
     def step(self, obs=None, msg=None, **fields):
-        """Publishes one Step and spins until its Action comes back; returns the Action."""
+        """Publish one Step and spin until its Action comes back; return the Action."""
         if msg is None:
             obs = self.obs() if obs is None else obs
             msg = convert.obs_to_step(obs, robot=self.robot, episode=0, step=self.index, control_period=0.05,

@@ -1,26 +1,25 @@
-"""The robot bridges on a real ROS 2 graph, against the `sim` node or a fake driver: Steps at the control rate
-with the core's observation and reward, actions turned into driver commands, the watchdog's hold, the episode
-services, and bad input that is dropped with one clear, throttled warning per kind; plus teleop_key's key
-mapping.
+"""
+The robot bridges on a real ROS 2 graph, against the `sim` node or a fake driver.
+
+They cover Steps at the control rate with the core's observation and reward, actions turned into driver commands,
+the watchdog's hold, the episode services, and bad input that is dropped with one clear, throttled warning per
+kind; plus teleop_key's key mapping.
 
 The nodes run on wall-clock timers in one executor, slower on a busy machine: the tests wait for what they
-assert (with generous timeouts) rather than for fixed times, except where a fixed time is the point (a rate)."""
+assert (with generous timeouts) rather than for fixed times, except where a fixed time is the point (a rate).
+"""
 
 import time
 
-import numpy as np
-import pytest
-
-import rclpy
-from daydreamer.envs import make
-from daydreamer.envs.arm import CONFIGS
-from daydreamer.robots import a1, bridge
 from daydreamer_interfaces.msg import Action, Step
 from daydreamer_interfaces.srv import ResetEpisode
 from daydreamer_ros import convert, images, qos
 from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import Twist
 from nav_msgs.msg import Odometry
+import numpy as np
+import pytest
+import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.parameter import Parameter
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, LivelinessPolicy, QoSProfile, ReliabilityPolicy
@@ -32,6 +31,10 @@ from robot_bridges.teleop_key import service_for
 from sensor_msgs.msg import Image, Imu, JointState
 from std_msgs.msg import Float64MultiArray, String
 from std_srvs.srv import Trigger
+
+from daydreamer.envs import make
+from daydreamer.envs.arm import CONFIGS
+from daydreamer.robots import a1, bridge
 
 NS = '/robot'
 BRIDGES = {'a1': A1Bridge, 'ur5': ArmBridge, 'xarm': ArmBridge, 'sphero': SpheroBridge}
@@ -55,8 +58,12 @@ def overrides(params):
 
 
 def wait_for_matches(nodes, timeout=10.0):
-    """Waits until every publisher of `nodes` has matched each subscription of `nodes` on its topic and vice
-    versa (DDS discovery runs in its own threads: no spinning needed, and no callback runs meanwhile)."""
+    """
+    Wait for DDS discovery between `nodes`.
+
+    Waits until every publisher of `nodes` has matched each subscription of `nodes` on its topic and vice
+    versa (DDS discovery runs in its own threads: no spinning needed, and no callback runs meanwhile).
+    """
     pubs = [p for n in nodes for p in n.publishers if p.topic_name not in INFRASTRUCTURE]
     subs = [s for n in nodes for s in n.subscriptions if s.topic_name not in INFRASTRUCTURE]
     deadline = time.monotonic() + timeout
@@ -72,8 +79,12 @@ def wait_for_matches(nodes, timeout=10.0):
 
 
 def warm_up(sim, robot):
-    """Spins the sim node alone until it has published its first frame (its renderer starts on the first one,
-    which takes a while on a busy machine): the driver is up before the bridge starts watching its data."""
+    """
+    Spin the sim node alone until it has published its first frame.
+
+    Its renderer starts on the first one, which takes a while on a busy machine: the driver is up before the bridge
+    starts watching its data.
+    """
     topic, msg_type = {'a1': ('joint_states', JointState), 'sphero': ('overhead_camera/image_raw', Image)}.get(
         robot, ('camera/image_raw', Image))
     node = rclpy.create_node('warm_up', namespace=NS)
@@ -138,7 +149,7 @@ class Rig:
         self.wait_for_matches()
 
     def wait_for_matches(self):
-        """Waits for discovery: every topic between the nodes connected (call again after adding endpoints)."""
+        """Wait for discovery: every topic between the nodes connected (call again after adding endpoints)."""
         wait_for_matches(self.nodes)
 
     def on_step(self, msg):
@@ -151,7 +162,7 @@ class Rig:
         return len(self.joints) >= 10 and np.abs([m.velocity for m in self.joints[-10:]]).max() < 0.1
 
     def state(self):
-        """The newest safety_state ('' before the first arrived)."""
+        """Return the newest safety_state, or '' before the first arrived."""
         return self.safety[-1] if self.safety else ''
 
     def on_safety(self, msg):
@@ -159,9 +170,12 @@ class Rig:
         self.changed[msg.data] = len(self.commands)
 
     def held(self, state):
-        """The commands certainly sent after `state` was entered. The executor takes one message per topic at a
-        time, so when the safety_state message is handled, up to a queue's depth of older commands may still wait
-        for their turn: they are skipped."""
+        """
+        Return the commands certainly sent after `state` was entered.
+
+        The executor takes one message per topic at a time, so when the safety_state message is handled, up to a
+        queue's depth of older commands may still wait for their turn: they are skipped.
+        """
         return data(self.commands[self.changed[state] + qos.COMMAND.depth:])
 
     def answer(self, action, mode=Action.MODE_EXPLORE):
@@ -188,11 +202,11 @@ class Rig:
         return future.result()
 
     def reports(self, since=0):
-        """The bridge's diagnostics values (dicts) received after the first `since` reports."""
+        """Return the bridge's diagnostics values (dicts) received after the first `since` reports."""
         return [{kv.key: kv.value for kv in msg.status[0].values} for msg in self.diagnostics[since:]]
 
     def warnings(self, contains):
-        """The WARN log lines so far that contain `contains`."""
+        """Return the WARN log lines so far that contain `contains`."""
         return [line for line in self.ros_log(contains) if line.startswith('[WARN]')]
 
     def close(self):
@@ -219,7 +233,7 @@ def vectors(step):
 
 
 def fits(step, robot):
-    """The Step's observation, checked against the spaces the actor uses for this robot (its dummy task's)."""
+    """Return the Step's observation, checked against the spaces the actor uses for this robot (its dummy task's)."""
     with make(f'{robot}_dummy') as env:
         return convert.step_to_obs(step, dict(env.obs_space))
 
@@ -328,8 +342,11 @@ def test_a1_services_pause_resume_reset_episode_and_hard_reset(rig):
 
 
 class FakeA1:
-    """A fake A1 driver on the probe node: standing still, 100 Hz joint_states and imu/data; `edit` changes
-    the JointState before it goes out."""
+    """
+    A fake A1 driver on the probe node.
+
+    Standing still, 100 Hz joint_states and imu/data; `edit` changes the JointState before it goes out.
+    """
 
     def __init__(self, rig):
         self.rig, self.edit, self.running = rig, None, True

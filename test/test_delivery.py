@@ -1,5 +1,7 @@
-"""Acknowledged experience delivery on real ROS 2: the actor keeps every batch until the learner acknowledges
-it, whoever else listens on `experience`.
+"""
+Acknowledged experience delivery on real ROS 2.
+
+The actor keeps every batch until the learner acknowledges it, whoever else listens on `experience`.
 
 A stand-in bridge publishes A1 Steps at 20 Hz whose first observation value is the step index, so the rows
 the learner stores can be matched one by one with the steps the actor acted on. `ros2 bag record` and a plain
@@ -13,15 +15,16 @@ import subprocess
 import threading
 import time
 
-import numpy as np
-import pytest
-from daydreamer.envs import make
 from daydreamer_interfaces.msg import Experience, Step
 from daydreamer_ros import convert, qos
+import numpy as np
+import pytest
 from rclpy.executors import MultiThreadedExecutor
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 from std_msgs.msg import Header
+
+from daydreamer.envs import make
 
 TINY = ('--threads 1 --batch_size 4 --replay_chunk 8 --replay.chunk 8 --run.train_ratio 8 '
         '--run.save_every 1000.0')

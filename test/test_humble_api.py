@@ -33,10 +33,10 @@ uninitialised context (§1.2) and the exception texts (§1.3).
 """
 
 import ast
-import os
-import re
 from dataclasses import dataclass
+import os
 from pathlib import Path
+import re
 from typing import Callable
 
 import pytest
@@ -336,7 +336,7 @@ def jazzy_substitutions(src):
 
 RULES = [
     Rule('1.1 rclpy.init returns None',
-         '`with rclpy.init():` fails on Humble (and Jazzy): init returns None; the context manager is Kilted\'s. '
+         "`with rclpy.init():` fails on Humble (and Jazzy): init returns None; the context manager is Kilted's. "
          'Call rclpy.init(args=...) and rclpy.try_shutdown() in a finally',
          init_as_context_manager,
          'import rclpy\nwith rclpy.init(args=None):\n    pass\n',

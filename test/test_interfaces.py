@@ -1,9 +1,13 @@
-"""daydreamer_interfaces builds as rosidl would build it: every .msg/.srv parses with the rosidl parser, is listed
-in CMakeLists.txt, and every package its fields name is a declared dependency (package.xml and CMakeLists.txt)."""
+"""
+daydreamer_interfaces builds as rosidl would build it.
 
+Every .msg/.srv parses with the rosidl parser, is listed in CMakeLists.txt, and every package its fields name is a
+declared dependency (package.xml and CMakeLists.txt).
+"""
+
+from pathlib import Path
 import re
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 

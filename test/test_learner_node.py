@@ -1,26 +1,29 @@
-"""The learner node on a real ROS 2 graph: it stores every row it receives, trains at the ratio, publishes
-increasing weight versions (the newest latched for late actors), reports imagination and metrics, answers its
-services, drops malformed batches and resumes after a restart. (Delivery order, gaps, duplicates and
-acknowledgements: test_delivery.py.)"""
+"""
+The learner node on a real ROS 2 graph.
 
-import time
+It stores every row it receives, trains at the ratio, publishes increasing weight versions (the newest latched
+for late actors), reports imagination and metrics, answers its services, drops malformed batches and resumes
+after a restart. (Delivery order, gaps, duplicates and acknowledgements: test_delivery.py.)
+"""
+
 from pathlib import Path
+import time
 
-import numpy as np
-import pytest
-
-import rclpy
-from daydreamer.config import ConfigError
-from daydreamer.envs import make
 from daydreamer_interfaces.msg import Experience, PolicyWeights
 from daydreamer_interfaces.srv import SaveCheckpoint, SetLearning
 from daydreamer_learner.learner_node import LearnerNode
 from daydreamer_ros import convert, images, qos
 from diagnostic_msgs.msg import DiagnosticArray
+import numpy as np
+import pytest
+import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.parameter import Parameter
 from sensor_msgs.msg import Image
 from std_msgs.msg import Header
+
+from daydreamer.config import ConfigError
+from daydreamer.envs import make
 
 TINY = ('--rssm.deter 16 --rssm.units 16 --rssm.stoch 4 --rssm.classes 4 --batch_size 2 --replay_chunk 8 '
         '--replay.chunk 8 --run.train_fill 16 --run.train_ratio 16 --imag_horizon 3 --threads 1 '
@@ -31,8 +34,12 @@ INFRASTRUCTURE = ('/parameter_events', '/rosout')
 
 
 def wait_for_matches(nodes, timeout=10.0):
-    """Waits until every publisher of `nodes` has matched each subscription of `nodes` on its topic and vice
-    versa (DDS discovery runs in its own threads: no spinning needed, and no callback runs meanwhile)."""
+    """
+    Wait for DDS discovery between `nodes`.
+
+    Waits until every publisher of `nodes` has matched each subscription of `nodes` on its topic and vice
+    versa (DDS discovery runs in its own threads: no spinning needed, and no callback runs meanwhile).
+    """
     pubs = [p for n in nodes for p in n.publishers if p.topic_name not in INFRASTRUCTURE]
     subs = [s for n in nodes for s in n.subscriptions if s.topic_name not in INFRASTRUCTURE]
     deadline = time.monotonic() + timeout
@@ -87,7 +94,7 @@ class Graph:
             self.executor.spin_once(timeout_sec=0.02)
 
     def send(self, rows):
-        """Publishes the rows as the stream's next batch (sequences 0, 1, 2, ...)."""
+        """Publish the rows as the stream's next batch (sequences 0, 1, 2, ...)."""
         msg = convert.rows_to_experience(rows, actor_id=f'{NS}/actor', sequence=self.sequence, stream=STREAM,
                                          header=Header(stamp=self.actor.get_clock().now().to_msg()))
         self.sequence += 1

@@ -1,24 +1,27 @@
-"""The `sim` node on a real ROS 2 graph: for each robot it publishes exactly the real drivers' topics (names,
-types, QoS, joint names, image encodings and sizes), /clock with publish_clock, and its twin obeys the commands
-of the contract."""
+"""
+The `sim` node on a real ROS 2 graph.
+
+For each robot it publishes exactly the real drivers' topics (names, types, QoS, joint names, image encodings and
+sizes), /clock with publish_clock, and its twin obeys the commands of the contract.
+"""
 
 import time
 
-import numpy as np
-import pytest
-
-import rclpy
-from daydreamer.envs.arm import CONFIGS
-from daydreamer.robots import a1
 from daydreamer_ros import qos
 from geometry_msgs.msg import Twist
 from nav_msgs.msg import Odometry
+import numpy as np
+import pytest
+import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.parameter import Parameter
 from robot_bridges.sim_node import SimNode
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import Image, Imu, JointState
 from std_msgs.msg import Float64MultiArray
+
+from daydreamer.envs.arm import CONFIGS
+from daydreamer.robots import a1
 
 NS = '/robot'
 COMMANDS = '/robot/forward_position_controller/commands'
@@ -39,8 +42,12 @@ def infrastructure(topic):
 
 
 def wait_for_matches(nodes, timeout=10.0):
-    """Waits until every publisher of `nodes` has matched each subscription of `nodes` on its topic and vice
-    versa (DDS discovery runs in its own threads: no spinning needed, and no callback runs meanwhile)."""
+    """
+    Wait for DDS discovery between `nodes`.
+
+    Waits until every publisher of `nodes` has matched each subscription of `nodes` on its topic and vice
+    versa (DDS discovery runs in its own threads: no spinning needed, and no callback runs meanwhile).
+    """
     pubs = [p for n in nodes for p in n.publishers if not infrastructure(p.topic_name)]
     subs = [s for n in nodes for s in n.subscriptions if not infrastructure(s.topic_name)]
     deadline = time.monotonic() + timeout
@@ -79,8 +86,11 @@ class Rig:
             self.executor.spin_once(timeout_sec=min(left, 0.01))
 
     def spin_until(self, predicate, timeout=10.0, what='the condition'):
-        """Spins until predicate() holds; fails after `timeout` s (the twin runs on wall-clock timers, slower
-        on a busy machine)."""
+        """
+        Spin until predicate() holds; fail after `timeout` s.
+
+        (The twin runs on wall-clock timers, slower on a busy machine.)
+        """
         deadline = time.monotonic() + timeout
         while not predicate():
             assert time.monotonic() < deadline, f'timed out after {timeout} s waiting for {what}'

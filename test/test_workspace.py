@@ -1,17 +1,20 @@
-"""Workspace-level checks: package manifests, the front-door scripts, CI wiring and colcon's view of
-the workspace. Cheap (no torch import); the colcon check runs when colcon is installed
-(`scripts/setup --test` installs it)."""
+"""
+Workspace-level checks.
+
+They cover package manifests, the front-door scripts, CI wiring and colcon's view of the workspace.
+Cheap (no torch import); the colcon check runs when colcon is installed (`scripts/setup --test` installs it).
+"""
 
 import ast
 import configparser
 import importlib.util
 import json
 import os
+from pathlib import Path
 import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 
@@ -32,7 +35,7 @@ def manifest(pkg):
 
 
 def setup_py_call(pkg):
-    """The keyword arguments of setup(...) in setup.py, evaluated where they are literals or simple names."""
+    """Return the keyword arguments of setup(...) in setup.py, evaluated where they are literals or simple names."""
     tree = ast.parse((pkg / 'setup.py').read_text())
     names = {}
     for node in tree.body:
