@@ -162,7 +162,9 @@ def latency(args, spool):
             'unanswered': int((~np.isfinite(ms)).sum()), 'missed_deadlines': int((ms > bench.period * 1e3).sum()),
             'weights_version': int(bench.versions.get(start + args.steps - 1, 0)),
             'actor_callback_ms_p50': bench.diagnostics.get('act_ms_p50'),
-            'actor_callback_ms_max': bench.diagnostics.get('act_ms_max')}
+            'actor_callback_ms_max': bench.diagnostics.get('act_ms_max'),
+            'step_to_callback_ms_p50': bench.diagnostics.get('step_age_ms_p50'),
+            'step_to_callback_ms_max': bench.diagnostics.get('step_age_ms_max')}
 
 
 def weights(args, spool):

@@ -1,29 +1,34 @@
 """The launch files, parameter files, Gazebo configurations and the rviz configuration of daydreamer_bringup.
 
-A throwaway colcon install (once per session) provides what `ros2 launch` would find: share/daydreamer_bringup,
-the installed executables and the daydreamer_bringup module. Every launch file is evaluated on the test double's
-launch (test/ros2_double, stage 3) for its argument combinations; every node it starts must be one of our
-installed executables or an external package we document (EXTERNAL); every parameter file must exist and parse;
-and our nodes are started from their installed entry points with exactly the launch's parameters (as
-`ros2 launch` passes them: --params-file per file and per dict), which fails on a type clash, and must have
-declared every parameter the launch sets. The static checks (YAML, Gazebo, rviz) run without the double.
+Every launch file runs in the real `ros2 launch` (the workspace built and sourced, as scripts/test does) for its
+argument combinations, with `--launch-prefix` set to a recorder that stands in for each process: it writes the
+command line launch built (executable, --ros-args, parameter files) and exits, so launch evaluates everything
+(arguments, includes, conditions, OpaqueFunctions, substitutions) without starting a node. External packages
+this ROS 2 build lacks (ros_gz_sim, ros_gz_bridge, rviz2) come from a stub prefix. Every node started must be
+one of our installed executables or an external package we document (EXTERNAL), in the robot's namespace; every
+parameter file must parse. Then our nodes of the real and Gazebo launch files are started for real from their
+installed executables with exactly the launch's command line (a type clash stops them), and must have declared
+every parameter the launch sets, with its value (the sim launch files run whole in test_launch_graph.py). The
+static checks (YAML, Gazebo, rviz) need no ROS.
 """
 
-import configparser
-import importlib
+import array
+import importlib.util
+import json
 import os
+from pathlib import Path
 import shutil
+import signal
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / 'src' / 'daydreamer_bringup'))
-import daydreamer_bringup  # noqa: E402
+import daydreamer_bringup  # noqa: E402, I100
 from daydreamer_bringup import gazebo  # noqa: E402
 
 ROBOTS = daydreamer_bringup.ROBOTS
@@ -41,7 +46,7 @@ CONTRACT = {
     'forward_position_controller/commands': 'std_msgs/msg/Float64MultiArray',
     'gripper_controller/commands': 'std_msgs/msg/Float64MultiArray',
 }
-GZ_SIM_STUB = '''from launch import LaunchDescription
+GZ_SIM_STUB = """from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, ExecuteProcess
 from launch.substitutions import LaunchConfiguration
 
@@ -49,7 +54,7 @@ from launch.substitutions import LaunchConfiguration
 def generate_launch_description():
     return LaunchDescription([DeclareLaunchArgument('gz_args', default_value=''),
                               ExecuteProcess(cmd=['gz', 'sim', LaunchConfiguration('gz_args')])])
-'''
+"""
 
 # (launch file, arguments): every file with its defaults plus the combinations that change what starts.
 CASES = [(f'{robot}_{mode}.launch.py', {}) for robot in ROBOTS for mode in ('sim', 'gazebo', 'real')]
@@ -63,6 +68,7 @@ CASES += [
     ('actor.launch.py', {}), ('actor.launch.py', {'robot': 'xarm', 'bridge': 'false', 'mode': 'eval'}),
     ('bridge.launch.py', {'robot': 'ur5'}), ('rviz.launch.py', {'robot': 'sphero'}),
 ]
+CASE_IDS = [f'{file_name}:{arguments}' for file_name, arguments in CASES]
 
 
 def test_every_launch_file_is_covered_and_installed():
@@ -76,7 +82,7 @@ def test_every_launch_file_is_covered_and_installed():
         assert link.is_symlink() and link.resolve() == (ROOT / name).resolve(), f'{link} must link to ../../{name}'
 
 
-# --- static checks (no double needed) ---
+# --- static checks (no ROS needed) ---
 
 def ros_parameters(path):
     """{key: {param: value}} of a ROS parameter file; each key must hold ros__parameters."""
@@ -175,180 +181,315 @@ def test_launch_arguments_as_lists_and_bools():
         daydreamer_bringup.as_bool('yes')
 
 
-# --- evaluated on the double's launch ---
+# --- evaluated by the real launch ---
 
-def double():
-    try:
-        import ros2_double
-    except ImportError:
-        pytest.skip('real ROS 2: run `ros2 launch ... --show-args` instead')
-    return ros2_double
+# Stands in for every process a launch starts (ros2 launch --launch-prefix): writes its command line and the
+# contents of its parameter files to a JSON file in argv[1], then exits 0.
+RECORDER = """import json
+import os
+import sys
+import uuid
+
+out, cmd = sys.argv[1], sys.argv[2:]
+files = {}
+for flag, value in zip(cmd, cmd[1:]):
+    if flag == '--params-file':
+        with open(value) as f:
+            files[value] = f.read()
+with open(os.path.join(out, uuid.uuid4().hex + '.json'), 'w') as f:
+    json.dump({'cmd': cmd, 'files': files}, f)
+"""
+# Executables of external packages not in this ROS 2 build (Gazebo, rviz): stubs only ever named, never run.
+STUB_EXECUTABLES = {'ros_gz_sim': ['create'], 'ros_gz_bridge': ['parameter_bridge'], 'rviz2': ['rviz2']}
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML as launch_ros writes its parameter files: lists of strings as !!python/tuple."""
+
+
+_Loader.add_constructor('tag:yaml.org,2002:python/tuple', lambda loader, node: loader.construct_sequence(node))
+
+
+def ros_parameter_text(text, where):
+    """{key: {param: value}} of a parameter file's text (our files or the ones launch_ros writes for dicts)."""
+    data = yaml.load(text, Loader=_Loader) or {}
+    assert isinstance(data, dict) and data, f'{where}: empty or not a mapping'
+    for key, node in data.items():
+        assert isinstance(node, dict) and set(node) == {'ros__parameters'}, f'{where}: {key} needs ros__parameters'
+    return {key: node['ros__parameters'] for key, node in data.items()}
 
 
 @pytest.fixture(scope='session')
-def prefix(tmp_path_factory):
-    """A throwaway install of the workspace's Python packages (as scripts/test builds it) plus stub shares of the
-    external packages whose launch files we include."""
-    double()
-    colcon = shutil.which('colcon') or str(Path(sys.executable).parent / 'colcon')
-    if not os.path.exists(colcon):
-        pytest.skip('colcon is not installed (scripts/setup --test)')
-    base = tmp_path_factory.mktemp('colcon')
-    result = subprocess.run(
-        [colcon, '--log-base', str(base / 'log'), 'build', '--base-paths', 'src', '--packages-ignore',
-         'daydreamer_interfaces', '--build-base', str(base / 'build'), '--install-base', str(base / 'install')],
-        cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout + result.stderr
-    stub = base / 'external'
-    (stub / 'share' / 'ros_gz_sim' / 'launch').mkdir(parents=True)
-    (stub / 'share' / 'ros_gz_sim' / 'launch' / 'gz_sim.launch.py').write_text(GZ_SIM_STUB)
+def stub_prefix(tmp_path_factory):
+    """
+    Make an install prefix with the external packages this ROS 2 lacks.
+
+    ros_gz_sim's gz_sim.launch.py (starting `gz sim`) and stub executables, so that the Gazebo and rviz launch
+    files resolve what they name.
+    """
+    stub = tmp_path_factory.mktemp('external')
     index = stub / 'share' / 'ament_index' / 'resource_index' / 'packages'
     index.mkdir(parents=True)
-    (index / 'ros_gz_sim').write_text('')
-    return base / 'install', stub
+    for package, executables in STUB_EXECUTABLES.items():
+        (index / package).write_text('')
+        (stub / 'share' / package).mkdir(parents=True)
+        (stub / 'lib' / package).mkdir(parents=True)
+        for name in executables:
+            exe = stub / 'lib' / package / name
+            exe.write_text('#!/bin/sh\nexit 1\n')
+            exe.chmod(0o755)
+    (stub / 'share' / 'ros_gz_sim' / 'launch').mkdir()
+    (stub / 'share' / 'ros_gz_sim' / 'launch' / 'gz_sim.launch.py').write_text(GZ_SIM_STUB)
+    return stub
 
 
-@pytest.fixture
-def installed(prefix, monkeypatch):
-    install, stub = prefix
-    packages = sorted(p for p in install.iterdir() if (p / 'share').is_dir())
-    monkeypatch.setenv('AMENT_PREFIX_PATH', os.pathsep.join([*map(str, packages), str(stub)]))
-    site = next((install / 'daydreamer_bringup' / 'lib').glob('python3*/site-packages'))
-    monkeypatch.syspath_prepend(str(site))
-    for name in [m for m in sys.modules if m.split('.')[0] == 'daydreamer_bringup']:
-        monkeypatch.delitem(sys.modules, name)
-    return install
+def launch_command(file_name, arguments, out):
+    recorder = out.parent / 'recorder.py'
+    recorder.write_text(RECORDER)
+    return ['ros2', 'launch', 'daydreamer_bringup', file_name, *[f'{k}:={v}' for k, v in arguments.items()],
+            '--launch-prefix', f'{sys.executable} -I {recorder} {out}']
 
 
-def evaluate(install, file_name, arguments):
-    ros2_double = double()
-    path = install / 'daydreamer_bringup' / 'share' / 'daydreamer_bringup' / 'launch' / file_name
-    return ros2_double.launch_eval(str(path), arguments)
+@pytest.fixture(scope='session')
+def evaluated(stub_prefix, tmp_path_factory):
+    """
+    Run every case in the real `ros2 launch`; {case id: (exit code, output, [process records])}.
+
+    Its --launch-prefix records each process instead of running it. A few cases run side by side.
+    """
+    if shutil.which('ros2') is None or importlib.util.find_spec('daydreamer_bringup.gazebo') is None:
+        pytest.skip('needs ROS 2 and the workspace built and sourced (scripts/test)')
+    env = dict(os.environ, AMENT_PREFIX_PATH=os.pathsep.join([str(stub_prefix), os.environ['AMENT_PREFIX_PATH']]))
+    results, running = {}, []
+
+    def finish():
+        case, out, proc = running.pop(0)
+        try:
+            output = proc.communicate(timeout=120)[0]
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            output = proc.communicate()[0] + '\n(killed after 120 s)'
+        results[case] = (proc.returncode, output, [json.loads(p.read_text()) for p in sorted(out.glob('*.json'))])
+
+    for (file_name, arguments), case in zip(CASES, CASE_IDS):
+        base = tmp_path_factory.mktemp('case')
+        out = base / 'processes'
+        out.mkdir()
+        running.append((case, out, subprocess.Popen(
+            launch_command(file_name, arguments, out), cwd=base, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, start_new_session=True,
+            env=dict(env, ROS_LOG_DIR=str(base / 'log'), TMPDIR=str(base)))))
+        if len(running) >= 3:
+            finish()
+    while running:
+        finish()
+    return results
 
 
-def plain(value):
-    """A parameter value as launch_ros would write it (ParameterValue unwrapped)."""
-    return getattr(value, 'value', value) if type(value).__name__ == 'ParameterValue' else value
+def describe(record):
+    """
+    Describe a recorded process.
+
+    {kind, package, executable, name, namespace, arguments, parameters (list of (file path, text)), remappings,
+    cmd}.
+    """
+    cmd = record['cmd']
+    path = Path(cmd[0])
+    info = {'cmd': cmd, 'kind': 'process', 'package': None, 'executable': path.name, 'name': None, 'namespace': None,
+            'arguments': cmd[1:], 'parameters': [], 'remappings': []}
+    if path.parent.parent.name == 'lib' and '--ros-args' in cmd:
+        split = cmd.index('--ros-args')
+        info.update(kind='node', package=path.parent.name, arguments=cmd[1:split])
+        ros_args = cmd[split + 1:]
+        for flag, value in zip(ros_args[::2], ros_args[1::2]):
+            if flag == '--params-file':
+                info['parameters'].append((value, record['files'][value]))
+            elif flag == '-r' and value.startswith('__node:='):
+                info['name'] = value.split(':=', 1)[1]
+            elif flag == '-r' and value.startswith('__ns:='):
+                info['namespace'] = value.split(':=', 1)[1]
+            elif flag == '-r':
+                info['remappings'].append(tuple(value.split(':=', 1)))
+            else:
+                raise AssertionError(f'unexpected ROS argument {flag} {value} in {cmd}')
+    return info
 
 
-@pytest.mark.parametrize('file_name,arguments', CASES, ids=[f'{f}:{a}' for f, a in CASES])
-def test_launch_file_starts_only_known_nodes_with_valid_files(installed, file_name, arguments):
-    processes = evaluate(installed, file_name, arguments)
-    nodes = [p for p in processes if p['kind'] == 'node']
+def processes(evaluated, case):
+    code, output, records = evaluated[case]
+    assert code == 0, f'ros2 launch {case} exited with {code}:\n{output[-4000:]}'
+    assert 'process has died' not in output, output[-4000:]
+    return [describe(r) for r in records]
+
+
+def node_parameters(node):
+    """{param: value} the launch sets on the node: its parameter files in order, the keys that match it."""
+    fqn = (node['namespace'] or '/').rstrip('/') + '/' + node['name']
+    values = {}
+    for path, text in node['parameters']:
+        for key, params in ros_parameter_text(text, path).items():
+            if key in ('/**', fqn, '/**/' + node['name']):
+                values.update(params)
+    return values
+
+
+def installed_executable(package, executable):
+    from ament_index_python.packages import get_package_prefix
+    return Path(get_package_prefix(package)) / 'lib' / package / executable
+
+
+@pytest.mark.parametrize('file_name,arguments', CASES, ids=CASE_IDS)
+def test_launch_file_starts_only_known_nodes_with_valid_files(evaluated, file_name, arguments):
+    started = processes(evaluated, f'{file_name}:{arguments}')
+    nodes = [p for p in started if p['kind'] == 'node']
     assert nodes, f'{file_name} starts nothing'
     robot = arguments.get('robot') or file_name.split('_')[0]
+    namespace = '/' + arguments.get('namespace', robot if robot in ROBOTS else 'a1').strip('/')
     for node in nodes:
         key = (node['package'], node['executable'])
         if key not in EXTERNAL:
             assert node['package'] in OURS, f'{key} is neither ours nor a documented external package'
-            exe = installed / node['package'] / 'lib' / node['package'] / node['executable']
-            assert exe.is_file() and os.access(exe, os.X_OK), f'{exe} is not installed'
-        for entry in node['parameters']:
-            if isinstance(entry, (str, os.PathLike)):
-                ros_parameters(entry)
-            else:
-                assert all(plain(v) is not None for v in entry.values()), entry
+            exe = Path(node['cmd'][0])
+            assert exe == installed_executable(*key) and exe.is_file() and os.access(exe, os.X_OK), exe
+            assert str(exe).startswith(str(ROOT / 'install')), f'{exe} is not the workspace install'
+        assert (node['namespace'] or '/').rstrip('/') == namespace.rstrip('/'), (key, node['namespace'])
+        for path, text in node['parameters']:
+            for params in ros_parameter_text(text, path).values():
+                assert all(v is not None for v in params.values()), (path, params)
+        params = node_parameters(node) if node['name'] else {}
         if key == ('robot_state_publisher', 'robot_state_publisher'):
-            (params,) = [e for e in node['parameters'] if isinstance(e, dict)]
-            description = ET.fromstring(plain(params['robot_description']))
-            assert description.tag == 'robot'
+            assert ET.fromstring(params['robot_description']).tag == 'robot'
         if key == ('rviz2', 'rviz2'):
-            args = list(node['arguments'])
+            args = node['arguments']
             yaml.safe_load(Path(args[args.index('-d') + 1]).read_text())
             if robot in ROBOTS:
                 assert args[args.index('-f') + 1] == daydreamer_bringup.ROOT_FRAMES[robot]
         if key == ('ros_gz_bridge', 'parameter_bridge'):
-            (params,) = [e for e in node['parameters'] if isinstance(e, dict)]
-            assert Path(plain(params['config_file'])).is_file()
+            assert Path(params['config_file']).is_file()
         if key == ('controller_manager', 'spawner'):
-            controllers = installed / 'daydreamer_bringup' / 'share' / 'daydreamer_bringup' / 'config' / 'gazebo'
-            manager = ros_parameters(controllers / f'{robot}_controllers.yaml')['/**/controller_manager']
+            from ament_index_python.packages import get_package_share_directory
+            controllers = Path(get_package_share_directory('daydreamer_bringup'), 'config', 'gazebo',
+                               f'{robot}_controllers.yaml')
+            manager = ros_parameters(controllers)['/**/controller_manager']
             assert node['arguments'][0] in manager
         for source, target in node['remappings']:
             assert source in CONTRACT, f'remapping of a topic outside the contract: {source}'
     if 'gazebo' in file_name:
-        (gz,) = [p for p in processes if p['kind'] == 'process' and 'gz' in p['cmd'][:1]]
-        world = ' '.join(gz['cmd']).split('-r ', 1)[1].split()[0]
+        (gz,) = [p for p in started if p['kind'] == 'process' and p['executable'] == 'gz']
+        world = ' '.join(gz['arguments']).split('-r ', 1)[1].split()[0]
         assert ET.parse(world).getroot().find('world').get('name') == gazebo.WORLD
 
 
-def entry_point(install, package, executable):
-    """module, function of a console script, read from the installed egg-info (what `ros2 run` executes)."""
-    (info,) = (install / package / 'lib').glob(f'python3*/site-packages/{package}-*.egg-info/entry_points.txt')
-    parser = configparser.ConfigParser()
-    parser.read(info)
-    module, function = parser.get('console_scripts', executable).split(':')
-    return module.strip(), function.strip()
+def plain(value):
+    """Compare sequences as lists: rclpy gives array('q') / array('d'), launch_ros tuples."""
+    return list(value) if isinstance(value, (list, tuple, array.array)) else value
 
 
-def params_file(directory, values, index):
-    path = directory / f'params_{index}.yaml'
-    path.write_text(yaml.safe_dump({'/**': {'ros__parameters': {k: plain(v) for k, v in values.items()}}}))
-    return path
+class Started:
+    """
+    One of our nodes started from its installed executable with the launch's command line.
 
+    Its parameter files are copied; HOME is a tmp folder (spool, logdir); it runs in a process group of its own.
+    """
 
-def run_node(install, node, tmp_path, monkeypatch):
-    """Starts the node's installed main with the launch's command line and returns, for each node it spins,
-    (name, namespace, {declared parameter: value}). Spinning returns at once."""
-    import rclpy
-    from rclpy.executors import Executor, MultiThreadedExecutor, SingleThreadedExecutor
-    seen = []
+    def __init__(self, node, directory):
+        self.node, self.directory = node, directory
+        cmd = list(node['cmd'])
+        for i, (path, text) in enumerate(node['parameters']):
+            copy = directory / f'params_{i}.yaml'
+            copy.write_text(text)
+            cmd[cmd.index(path)] = str(copy)
+        self.log = open(directory / 'node.log', 'w')
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=True,
+                                     env=dict(os.environ, HOME=str(directory), ROS_LOG_DIR=str(directory / 'log')))
+        self.fqn = (node['namespace'] or '/').rstrip('/') + '/' + node['name']
 
-    def record(nodes):
-        for n in nodes:
-            names = n._parameters if hasattr(n, '_parameters') else {}
-            seen.append((n.get_name(), n.get_namespace(), {p: n.get_parameter(p).value for p in names}))
+    def output(self):
+        return (self.directory / 'node.log').read_text(errors='replace')[-4000:]
 
-    monkeypatch.setattr(rclpy, 'spin', lambda n, executor=None: record([n]))
-    for cls in {Executor, SingleThreadedExecutor, MultiThreadedExecutor}:
-        monkeypatch.setattr(cls, 'spin', lambda self, *a, **k: record(self.get_nodes()))
-    monkeypatch.setenv('HOME', str(tmp_path))  # logdir, spool and ~/.ros land here
-    args = ['--ros-args', '-r', f"__node:={node['name']}", '-r', f"__ns:={node['namespace'] or '/'}"]
-    for i, entry in enumerate(node['parameters']):
-        args += ['--params-file', str(entry if isinstance(entry, (str, os.PathLike))
-                                      else params_file(tmp_path, entry, i))]
-    for source, target in node['remappings']:
-        args += ['-r', f'{source}:={target}']
-    module, function = entry_point(install, node['package'], node['executable'])
-    getattr(importlib.import_module(module), function)(args=[node['executable'], *args])
-    return seen
-
-
-def launch_parameters(node):
-    values = {}
-    for entry in node['parameters']:
-        if isinstance(entry, (str, os.PathLike)):
-            for params in ros_parameters(entry).values():
-                values.update(params)
-        else:
-            values.update({k: plain(v) for k, v in entry.items()})
-    return values
-
-
-STARTED = set()
-
-
-@pytest.mark.parametrize('mode', ['sim', 'real'])
-@pytest.mark.parametrize('robot', ROBOTS)
-def test_our_nodes_declare_every_parameter_the_launch_sets(installed, robot, mode, tmp_path, monkeypatch):
-    ros2_double = double()
-    nodes = [p for p in evaluate(installed, f'{robot}_{mode}.launch.py', {})
-             if p['kind'] == 'node' and p['package'] in OURS]
-    assert nodes
-    for node in nodes:
-        expected = launch_parameters(node)
-        signature = (node['executable'], repr(sorted(expected.items())))
-        if signature in STARTED:
-            continue  # the same node with the same parameters (e.g. the learner in sim and real)
-        STARTED.add(signature)
+    def stop(self):
+        """Ctrl-C; the exit code."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGINT)
         try:
-            seen = run_node(installed, node, tmp_path, monkeypatch)
+            return self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            return self.proc.wait(10)
         finally:
-            ros2_double.reset()
-        (name, namespace, declared), = [s for s in seen if s[0] == node['name']]
-        assert namespace == '/' + robot
-        missing = sorted(set(expected) - set(declared))
-        assert not missing, f"{node['executable']} does not declare {missing} (the launch sets them)"
-        for key, value in expected.items():
-            got = declared[key]
-            assert (list(got) if isinstance(got, (list, tuple)) or hasattr(got, 'tolist') else got) == value, key
+            self.log.close()
+
+
+def declared_parameters(node, fqn, names, timeout):
+    """(every declared name, {name: value} of `names` among them), by the node's parameter services."""
+    import rclpy
+    from rcl_interfaces.msg import Parameter as ParameterMsg
+    from rcl_interfaces.srv import GetParameters, ListParameters
+    from rclpy.parameter import Parameter
+
+    def call(srv_type, name, request):
+        client = node.create_client(srv_type, f'{fqn}/{name}')
+        try:
+            assert client.wait_for_service(timeout_sec=timeout), f'{fqn}/{name} is not available'
+            future = client.call_async(request)
+            rclpy.spin_until_future_complete(node, future, timeout_sec=timeout)
+            assert future.done(), f'no answer from {fqn}/{name}'
+            return future.result()
+        finally:
+            node.destroy_client(client)
+    listed = call(ListParameters, 'list_parameters', ListParameters.Request()).result.names
+    wanted = [n for n in names if n in listed]
+    values = call(GetParameters, 'get_parameters', GetParameters.Request(names=wanted)).values
+    return set(listed), {n: Parameter.from_parameter_msg(ParameterMsg(name=n, value=v)).value
+                         for n, v in zip(wanted, values)}
+
+
+def test_our_nodes_declare_every_parameter_the_launch_sets(evaluated, ros, tmp_path):
+    """
+    Start our nodes of the real and Gazebo launch files with exactly the launch's command line.
+
+    Each distinct parameter set once (the sim launch files run whole in test_launch_graph.py): they come up (a
+    type clash would stop them), have declared every parameter the launch sets, hold its value, and stop
+    cleanly on Ctrl-C.
+    """
+    chosen = {}
+    for robot in ROBOTS:
+        for mode in ('real', 'gazebo'):
+            for node in processes(evaluated, f'{robot}_{mode}.launch.py:{{}}'):
+                if node['package'] in OURS:
+                    expected = node_parameters(node)
+                    signature = (node['executable'], tuple(sorted((k, type(v).__name__) for k, v in expected.items())))
+                    chosen.setdefault(signature, (node, expected))
+    assert {node['executable'] for node, _ in chosen.values()} == {
+        'a1_bridge', 'arm_bridge', 'sphero_bridge', 'actor', 'learner'}
+    # Nodes with the same name (the Sphero bridge of the real and of the Gazebo launch) run one after the other.
+    waves = []
+    for node, expected in chosen.values():
+        fqn = (node['namespace'] or '/').rstrip('/') + '/' + node['name']
+        wave = next((w for w in waves if fqn not in w), None)
+        if wave is None:
+            waves.append(wave := {})
+        wave[fqn] = node, expected
+    probe = ros.create_node('launch_parameters_probe')
+    for number, wave in enumerate(waves):
+        started = []
+        try:
+            for node, expected in wave.values():
+                directory = tmp_path / f"{number}_{node['executable']}_{len(started)}"
+                directory.mkdir()
+                started.append((Started(node, directory), expected))
+            for run, expected in started:
+                try:
+                    listed, declared = declared_parameters(probe, run.fqn, list(expected), timeout=120.0)
+                except AssertionError as e:
+                    raise AssertionError(f'{e}\n{run.output()}') from None
+                missing = sorted(set(expected) - listed)
+                assert not missing, f"{run.node['executable']} does not declare {missing} (the launch sets them)"
+                for key, value in expected.items():
+                    assert plain(declared[key]) == plain(value), (run.fqn, key, declared[key], value)
+        finally:
+            codes = [(run.fqn, run.stop(), run) for run, _ in started]
+        for fqn, code, run in codes:
+            assert code == 0, f'{fqn} exited with {code} on Ctrl-C:\n{run.output()}'
+    probe.destroy_node()

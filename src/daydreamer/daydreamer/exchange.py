@@ -44,7 +44,7 @@ import uuid
 import numpy as np
 
 from . import envs
-from .runtime import make_policy, runtime_name
+from .runtime import make_policy, preload, runtime_name
 
 log = logging.getLogger(__name__)
 
@@ -492,6 +492,7 @@ class ActorCore:
         self._agents = [Agent(obs_space, act_space, config, device) for _ in range(2)]
         self._agent = self._agents[0]
         self._policy = self._agent  # what acts: the agent or its ONNX export (config.policy_runtime)
+        preload(config.policy_runtime)
         self._state = None
         self._rng, self._seed = np.random.default_rng(seed), seed
         self._act_lock = threading.Lock()  # held while acting and while swapping agents

@@ -184,6 +184,17 @@ class OnnxPolicy:
         return out, (deter, stoch, action)
 
 
+def preload(runtime='auto'):
+    """
+    Import what `make_policy` will need for `runtime`, now.
+
+    The first import of onnx, onnxruntime and torch's exporter holds the GIL for a second or two; an actor does
+    it at start rather than in its weights loader, where it would stall acting at the first weights.
+    """
+    if runtime != 'torch' and onnx_available():
+        import torch.onnx  # noqa: F401
+
+
 def runtime_name(policy):
     return 'onnx' if isinstance(policy, OnnxPolicy) else 'torch'
 

@@ -99,6 +99,7 @@ class ActorNode(Node):
         self.weights_timing = {'received_ms': float('nan'), 'loaded_ms': float('nan')}  # of the newest weights
         self._weights_arrived = time.monotonic()
         self._act_ms = []
+        self._step_age_ms = []
         self.last_problem = ''  # the newest bad-input description (kept for diagnostics and tests)
         self._problem_reported = True
 
@@ -163,9 +164,10 @@ class ActorNode(Node):
             return f'step {msg.step} arrived after step {last} (out of order or repeated)'
         timeout = self.params['stale_timeout']
         stamp = msg.header.stamp.sec * 10 ** 9 + msg.header.stamp.nanosec
-        if timeout > 0 and stamp > 0:
+        if stamp > 0:
             age = (self.get_clock().now().nanoseconds - stamp) / 1e9
-            if age > timeout:
+            self._step_age_ms.append(age * 1e3)  # observation -> this callback: the bridge, DDS and our executor
+            if timeout > 0 and age > timeout:
                 return f'step {msg.step} is stale: stamped {age:.2f} s ago (stale_timeout {timeout} s)'
         return ''
 
@@ -265,6 +267,7 @@ class ActorNode(Node):
 
     def _publish_diagnostics(self):
         times, self._act_ms = self._act_ms, []
+        ages, self._step_age_ms = self._step_age_ms, []
         listens = self._learner_connected() or not len(self.outbox)
         values = {**self.counts, 'mode': self.core.mode, 'weights_version': self.core.version,
                   'rows_acknowledged': self.outbox.acknowledged_rows, 'rows_unacknowledged': len(self.outbox),
@@ -273,7 +276,9 @@ class ActorNode(Node):
                   'spool_rows': len(self.spool), 'spool_dropped': self.spool.dropped,
                   'spool_corrupt': self.spool.corrupt, 'learner_connected': self._learner_connected(),
                   'act_ms_p50': float(np.median(times)) if times else 0.0,
-                  'act_ms_max': float(np.max(times)) if times else 0.0}
+                  'act_ms_max': float(np.max(times)) if times else 0.0,
+                  'step_age_ms_p50': float(np.median(ages)) if ages else 0.0,
+                  'step_age_ms_max': float(np.max(ages)) if ages else 0.0}
         warn = self.spool.dropped or not listens or self.counts['late']
         fresh = not self._problem_reported
         message = self.last_problem if fresh else (

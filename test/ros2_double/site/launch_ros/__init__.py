@@ -1,3 +1,0 @@
-"""launch_ros test double."""
-
-from . import actions, parameter_descriptions, substitutions  # noqa: F401

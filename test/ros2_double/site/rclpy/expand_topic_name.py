@@ -1,1 +1,0 @@
-from ._names import expand_topic_name  # noqa: F401

@@ -1,1 +1,0 @@
-from ._names import validate_full_topic_name  # noqa: F401

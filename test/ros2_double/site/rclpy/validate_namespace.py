@@ -1,1 +1,0 @@
-from ._names import validate_namespace  # noqa: F401

@@ -1,1 +1,0 @@
-from ._names import validate_node_name  # noqa: F401

@@ -1,1 +1,0 @@
-from ._names import validate_topic_name  # noqa: F401
