@@ -334,8 +334,11 @@ def node_parameters(node):
 
 
 def built_from_this_checkout(package):
-    """Whether the package comes from the install (wherever scripts/test or the user built it) that holds this
-    checkout's launch files, not from another workspace or an older build."""
+    """
+    Whether the package comes from the install that holds this checkout's launch files.
+
+    That install is wherever scripts/test or the user built it; not another workspace or an older build.
+    """
     from ament_index_python.packages import get_package_prefix
     bringup = Path(get_package_prefix('daydreamer_bringup'))
     prefix = Path(get_package_prefix(package))

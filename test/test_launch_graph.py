@@ -639,6 +639,22 @@ class TestSimLaunch:
         assert logdir.strip() == f'String value is: {sim.logdir}', logdir
         assert batch.strip() == f'Integer value is: {EXPERIENCE_BATCH}', batch
 
+    def test_the_readmes_service_calls_answer_as_written(self, sim):
+        """Run the `ros2 service call` lines of the README's ROS 2 quick start (written for /a1) on this robot."""
+        import shlex
+        readme = (Path(__file__).resolve().parents[1] / 'README.md').read_text()
+        block = readme.split('**Services**', 1)[1].split('```bash', 1)[1].split('```', 1)[0]
+        calls = [shlex.split(line, comments=True) for line in block.splitlines() if line.startswith('ros2 service')]
+        assert len(calls) == 7, block
+        for call in calls:
+            call[3] = call[3].replace('/a1/a1_bridge/', f'{sim.namespace}/{sim.bridge}/').replace(
+                '/a1/', f'{sim.namespace}/')
+            (out,) = ros2_cli(call[1:])
+            assert 'success=True' in out, f"{' '.join(call)}:\n{out}"
+            if call[3].endswith('/save_checkpoint'):
+                path = re.search(r"path='([^']+)'", out).group(1)
+                assert Path(path).exists() and Path(path).is_relative_to(sim.logdir), out
+
     def test_ctrl_c_stops_every_process_cleanly_and_the_learner_checkpoints(self, sim):
         import psutil
         children = sim.launch.children()
