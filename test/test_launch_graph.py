@@ -4,18 +4,21 @@ The launch files for real, each node a process of its own on real ROS 2.
 `ros2 launch daydreamer_bringup <robot>_sim.launch.py` for every robot, and the two-machine split (actor.launch.py
 and learner.launch.py started separately), observed and driven from a probe node in the test process.
 
-How the launches run: a pytest fixture starts `ros2 launch` with subprocess in a session (so a process group) of
-its own and stops it with SIGINT to that group, as Ctrl-C in a terminal does. Not launch_pytest: its plugin loads
-under pytest 9, but collecting any `@pytest.mark.launch` test fails (launch_pytest 3.4 reads the fixture's
-`_pytestfixturefunction`, which pytest >= 8.4 no longer has: AttributeError on 'FixtureFunctionDefinition'), and
-an ExecuteProcess of the test's own launch service would share pytest's process group, so a group SIGINT would
-hit pytest too. Without a terminal `ros2 launch` is non-interactive and forwards the SIGINT to its processes
-itself, so they get it twice (as from a script); the A1 and xArm launches get a pseudo-terminal as stdin, so
-they run interactive and their processes get the one SIGINT of the group, as in a terminal.
+How the launches run: each robot's launch twice. (1) Under launch_testing: test_sim_launch_under_launch_testing
+runs launch_testing's own runner, `launch_test test/launch_tests/sim_graph_launch.py`, which brings the launch up,
+runs SIM_CHECKS (below) against it from a probe node, shuts it down and checks every exit code. Not through the
+launch_testing / launch_pytest pytest plugins: Jazzy's launch_testing plugin declares hooks pytest 9 rejects
+(pytest.ini disables it), and collecting any `@pytest.mark.launch` test of launch_pytest 3.4 fails (it reads the
+fixture's `_pytestfixturefunction`, which pytest >= 8.4 no longer has). (2) As a user runs it: TestSimLaunch starts
+`ros2 launch` with subprocess in a session (so a process group) of its own and stops it with SIGINT to that group,
+as Ctrl-C in a terminal does, for what launch_testing's own shutdown cannot show. Without a terminal `ros2 launch`
+is non-interactive and forwards the SIGINT to its processes itself, so they get it twice (as from a script); the
+A1 and xArm launches get a pseudo-terminal as stdin, so they run interactive and their processes get the one
+SIGINT of the group, as in a terminal.
 
 Every launch gets a tmp logdir, spool (actor_params_file) and learner parameter file (learner_params_file:
-weights every 2 s, metrics every 1 s) and TINY training sizes, so that the learner trains within seconds. Per
-robot, one launch shared by its tests (class-scoped fixture), asserting:
+weights every 2 s, metrics every 1 s) and TINY training sizes, so that the learner trains within seconds. SIM_CHECKS
+(under launch_testing), per robot:
 - graph: exactly sim, robot_state_publisher, the robot's bridge, actor and learner in /<robot>;
 - Steps flow at the control rate of the bridge's config, which is the core's robot definition (A1 20 Hz, Sphero
   2 Hz; median period within 15 %, mean rate at least 70 %); the arms' moves block, so they have no rate (their
@@ -32,8 +35,11 @@ robot, one launch shared by its tests (class-scoped fixture), asserting:
   actor rows_acknowledged, nothing unacknowledged or lost, only the unfinished batch (< experience_batch rows)
   not sent, no missing or bad batches;
 - `ros2 param list` / `ros2 param get` (--no-daemon) see the launch's parameters on the actor, learner and bridge;
-- Ctrl-C stops every process within seconds: `ros2 launch` exits 0, launch reports every process as finished
-  cleanly (exit code 0), none is left running, and the learner wrote a checkpoint on the way out.
+- after launch_testing's shutdown: every process exited with code 0 within 15 s, none logged a traceback, and the
+  learner wrote a checkpoint on the way out.
+TestSimLaunch, per robot under `ros2 launch`: acting does not stall while the first weights load; the README's
+`ros2 service call` lines answer as written; Ctrl-C stops every process within seconds (`ros2 launch` exits 0,
+launch reports every process as finished cleanly, none is left running, the learner checkpointed on the way out).
 Split (A1): the sim node (`ros2 run`, the robot's driver) and actor.launch.py first: the actor acts on random
 weights, keeping its experience; learner.launch.py started late stores that backlog and publishes weights, which
 the actor takes; the learner node is then SIGKILLed (its launch ends) and learner.launch.py started again on
@@ -386,18 +392,39 @@ def first_load(probe):
 # ------------------------------------------------------------------------------------------------ sim launches
 
 
+def sim_launch_arguments(robot, tmp):
+    """Return the arguments of `<robot>_sim.launch.py` under test: a tmp logdir, TINY training, parameter files."""
+    actor_params, learner_params = write_parameter_files(tmp)
+    return {'configs': f'{robot} debug', 'logdir': str(tmp / 'logdir'), 'learner_device': 'cpu', 'overrides': TINY,
+            'actor_params_file': str(actor_params), 'learner_params_file': str(learner_params)}
+
+
+class LaunchedElsewhere:
+    """Stands in for Launch when the test runner runs the launch (launch_testing): it runs while the tests do."""
+
+    def running(self):
+        return True
+
+    def text(self):
+        return '(the launch output is in the launch_test log)'
+
+    def close(self):
+        pass
+
+
 class SimRun:
     """One `<robot>_sim.launch.py` with a probe on its namespace."""
 
-    def __init__(self, robot, tmp):
+    def __init__(self, robot, tmp, launched_elsewhere=False):
         self.robot, self.namespace, self.bridge = robot, '/' + robot, BRIDGES[robot]
         self.tmp, self.logdir = tmp, tmp / 'logdir'
-        actor_params, learner_params = write_parameter_files(tmp)
         self.probe = Probe(self.namespace, alive=lambda: self.launch.running())
-        self.launch = Launch([f'{robot}_sim.launch.py', f'configs:={robot} debug', f'logdir:={self.logdir}',
-                              'learner_device:=cpu', f'overrides:={TINY}', f'actor_params_file:={actor_params}',
-                              f'learner_params_file:={learner_params}'],
-                             tmp / 'launch.log', terminal=robot in TERMINAL)
+        if launched_elsewhere:  # by launch_testing (test/launch_tests/sim_graph_launch.py)
+            self.launch = LaunchedElsewhere()
+        else:
+            arguments = [f'{name}:={value}' for name, value in sim_launch_arguments(robot, tmp).items()]
+            self.launch = Launch([f'{robot}_sim.launch.py', *arguments], tmp / 'launch.log',
+                                 terminal=robot in TERMINAL)
         self.started = time.monotonic()
         self.ready, self.stuck = None, ''
 
@@ -461,24 +488,187 @@ def step_timeout(sim):
     return 60.0 if sim.robot in ARMS else 20.0 if sim.robot == 'sphero' else 5.0
 
 
+# ------------------------------------------------------------------------------------------------ checks
+# What a running `<robot>_sim.launch.py` must do, asserted under launch_testing by
+# test/launch_tests/sim_graph_launch.py (SIM_CHECKS, in this order: later checks rely on the state earlier ones
+# leave, e.g. the pause check resumes).
+
+
+def graph_has_exactly_the_launched_nodes(sim):
+    assert sim.probe.nodes() == {'sim', 'robot_state_publisher', sim.bridge, 'actor', 'learner'}
+
+
+def actor_weights_version_rises_with_the_published_weights(sim):
+    probe = sim.probe
+    assert probe.actions[0].weights_version == 0, 'the actor starts on random weights'
+    published = probe.wait(lambda: len(probe.weights) >= 2 and probe.weights, START_TIMEOUT,
+                           'two policy weights publications')
+    versions = [w.version for w in published]
+    assert versions == sorted(set(versions)) and versions[0] > 0, versions
+    probe.wait(lambda: probe.actions[-1].weights_version >= versions[1], START_TIMEOUT,
+               f'an action computed with weights v{versions[1]} or newer')
+    acted = [a.weights_version for a in probe.actions]
+    assert acted == sorted(acted), 'the weights version of the actions never goes back'
+    assert set(acted) <= {0} | {w.version for w in probe.weights}
+
+
+def steps_flow_at_the_control_rate_and_every_action_echoes_its_step(sim):
+    rate, probe = control_rate(sim.robot), sim.probe
+    t = time.monotonic()
+    count = 5 if sim.robot in ARMS else int(4 * rate) if sim.robot == 'a1' else int(8 * rate)
+    window = probe.wait(lambda: len(steps_after(probe, t)) >= count and steps_after(probe, t),
+                        START_TIMEOUT if sim.robot in ARMS else 3.0 * count / rate, f'{count} steps')
+    last = window[-1].step
+    probe.wait(lambda: any(a.step >= last - 1 for a in probe.actions), step_timeout(sim), 'the latest action')
+    steps = [s for s in window if s.step <= last]
+    periods = sorted(b.stamp - a.stamp for a, b in zip(steps, steps[1:]) if b.step == a.step + 1)
+    assert all(b.step > a.step for a, b in zip(steps, steps[1:])), 'step indexes strictly increase'
+    if sim.robot in ARMS:
+        # Moves block: a Step goes out when the moves have settled (no fixed rate: an action that moves nothing
+        # is over in two ticks of the 50 Hz loop); the actor's deadline is watchdog_timeout.
+        deadline = ros_parameters(share('config', 'arm_bridge.yaml'))['watchdog_timeout']
+        assert all(s.control_period == deadline for s in steps)
+    else:
+        assert all(s.control_period == pytest.approx(1.0 / rate) for s in steps)
+        median = periods[len(periods) // 2]
+        mean_rate = (len(steps) - 1) / (steps[-1].stamp - steps[0].stamp)
+        assert median == pytest.approx(1.0 / rate, rel=0.15), f'median period {median:.3f} s at {rate} Hz'
+        assert 0.7 * rate <= mean_rate <= 1.1 * rate, f'{mean_rate:.1f} steps/s at {rate} Hz'
+    check_actions_echo_steps(probe, steps)
+
+
+def actor_set_mode_switches_the_actions_mode(sim):
+    from daydreamer_interfaces.srv import SetActorMode
+    probe = sim.probe
+    for mode, previous in ((MODE_EVAL, MODE_EXPLORE), (MODE_HOLD, MODE_EVAL), (MODE_EXPLORE, MODE_HOLD)):
+        t = time.monotonic()
+        response = probe.call(SetActorMode, sim.srv('actor', 'set_mode'), SetActorMode.Request(mode=mode))
+        assert response.success and response.previous_mode == previous, response
+        probe.wait(lambda: any(a.mode == mode for a in probe.since(probe.actions, t)), step_timeout(sim),
+                   f'an action in mode {mode}')
+    response = probe.call(SetActorMode, sim.srv('actor', 'set_mode'), SetActorMode.Request(mode=7))
+    assert not response.success and response.previous_mode == MODE_EXPLORE
+
+
+def learner_set_learning_pauses_training_and_save_checkpoint_writes_one(sim):
+    from daydreamer_interfaces.srv import SaveCheckpoint, SetLearning
+    probe = sim.probe
+    t = time.monotonic()
+    response = probe.call(SetLearning, sim.srv('learner', 'set_learning'), SetLearning.Request(paused=True))
+    assert response.success and not response.was_paused, response
+    first = probe.wait(lambda: [d for d in probe.since(probe.diagnostics['learner'], t)
+                                if d.values['paused'] == 'True'], 15.0, 'learner diagnostics saying paused')[0]
+    # An update under way when the pause came may still finish; none starts after it.
+    later = probe.wait(lambda: (r := [d for d in probe.diagnostics['learner'] if d.t > first.t]) and len(r) >= 2
+                       and r, 15.0, 'two more learner reports')
+    assert later[0].values['updates'] == later[1].values['updates'], 'training went on while paused'
+    t = time.monotonic()
+    response = probe.call(SetLearning, sim.srv('learner', 'set_learning'), SetLearning.Request(paused=False))
+    assert response.success and response.was_paused, response
+    probe.wait(lambda: [d for d in probe.diagnostics['learner'] if d.t > t and d.values['paused'] == 'False'],
+               15.0, 'learner diagnostics saying learning')
+    response = probe.call(SaveCheckpoint, sim.srv('learner', 'save_checkpoint'), SaveCheckpoint.Request())
+    assert response.success, response.message
+    path = Path(response.path)
+    assert path.is_file() and sim.logdir in path.parents, response.path
+    assert response.updates > 0
+
+
+def reset_episode_and_hard_reset_start_new_episodes(sim):
+    from daydreamer_interfaces.srv import ResetEpisode
+    from std_srvs.srv import Trigger
+    probe = sim.probe
+    t = time.monotonic()
+    reset = probe.call(ResetEpisode, sim.srv(sim.bridge, 'reset_episode'), ResetEpisode.Request(reason='test'))
+    assert reset.success and 'test' in reset.message, reset
+    # The episode ends with the next Step (is_last); a robot with a scripted reset runs it before the next one.
+    probe.wait(lambda: [s for s in steps_after(probe, t) if s.is_last or s.episode >= reset.episode],
+               step_timeout(sim), 'the step ending the episode')
+    hard = probe.call(Trigger, sim.srv(sim.bridge, 'hard_reset'), Trigger.Request())
+    assert hard.success, hard
+    episode = int(re.search(r'episode (\d+)', hard.message).group(1))
+    assert episode >= reset.episode
+
+    def first_of(number):
+        return [s for s in steps_after(probe, t) if s.episode >= number][:1]
+    (first,) = probe.wait(lambda: first_of(episode), START_TIMEOUT, f'the first step of episode {episode}')
+    (new,) = first_of(reset.episode)
+    assert new.is_first and new.episode == reset.episode, new
+    assert first.is_first and first.episode == episode, first
+    before = {s.step: s for s in probe.steps}
+    for step in (new, first):
+        previous = before.get(step.step - 1)
+        if previous is not None:  # is_last when the episode was ended; a hard reset cuts one short without
+            assert previous.is_last == (previous.episode < reset.episode), (previous, step)
+
+
+def pause_ends_the_stream_the_learner_stores_every_row_and_resume_restarts(sim):
+    from std_srvs.srv import Trigger
+    probe = sim.probe
+    t = time.monotonic()
+    response = probe.call(Trigger, sim.srv(sim.bridge, 'pause'), Trigger.Request())
+    assert response.success, response
+    last = probe.wait(lambda: [s for s in steps_after(probe, t) if s.is_last], step_timeout(sim),
+                      'the step with is_last after pause')[0]
+    settle = last.t + 1.5  # reports after this count every row of the last Step
+
+    def settled():
+        actor, learner = probe.latest('actor', settle), probe.latest('learner', settle)
+        if actor is None or learner is None:
+            return None
+        a, v = actor.values, learner.values
+        if a['rows_unacknowledged'] != '0' or a['rows_acknowledged'] != v['rows']:
+            return None
+        return a, v
+    actor, learner = probe.wait(settled, 30.0, 'the learner acknowledging every complete batch')
+    assert 0 <= int(actor['rows']) - int(actor['rows_acknowledged']) < EXPERIENCE_BATCH, (actor, learner)
+    assert int(learner['rows']) > 0 and actor['rows_lost'] == '0', (actor, learner)
+    assert learner['missing_batches'] == learner['bad_batches'] == '0', learner
+    quiet = 3.0 / control_rate(sim.robot) + 1.0 if sim.robot not in ARMS else 3.0
+    if time.monotonic() < last.t + quiet:
+        time.sleep(last.t + quiet - time.monotonic())  # absence takes time to see
+    assert not [s for s in probe.steps if s.step > last.step], 'steps went on while paused'
+    probe.wait(lambda: [d for d in probe.since(probe.diagnostics['bridge'], last.t)
+                        if d.values['paused'] == 'True'], 10.0, 'bridge diagnostics saying paused')
+    t = time.monotonic()
+    response = probe.call(Trigger, sim.srv(sim.bridge, 'resume'), Trigger.Request())
+    assert response.success, response
+    steps = probe.wait(lambda: len(steps_after(probe, t)) >= 3 and steps_after(probe, t), START_TIMEOUT,
+                       'steps after resume')
+    assert steps[0].is_first and steps[0].step == last.step + 1 and steps[0].episode == last.episode + 1
+    again = probe.call(Trigger, sim.srv(sim.bridge, 'resume'), Trigger.Request())
+    assert not again.success, 'resume when not paused'
+
+
+def parameters_are_visible_with_the_ros2_cli(sim):
+    ns = sim.namespace
+    listed, rate, logdir, batch = ros2_cli(
+        ['param', 'list', f'{ns}/actor', '--no-daemon'],
+        ['param', 'get', f'{ns}/{sim.bridge}', 'control_rate', '--no-daemon'],
+        ['param', 'get', f'{ns}/learner', 'logdir', '--no-daemon'],
+        ['param', 'get', f'{ns}/actor', 'experience_batch', '--no-daemon'])
+    names = set(listed.split())
+    assert {'configs', 'overrides', 'task', 'device', 'mode', 'spool_dir', 'experience_batch', 'stale_timeout',
+            'use_sim_time'} <= names, listed
+    assert rate.strip() == f'Double value is: {control_rate(sim.robot)}', rate
+    assert logdir.strip() == f'String value is: {sim.logdir}', logdir
+    assert batch.strip() == f'Integer value is: {EXPERIENCE_BATCH}', batch
+
+
+SIM_CHECKS = (
+    graph_has_exactly_the_launched_nodes,
+    actor_weights_version_rises_with_the_published_weights,
+    steps_flow_at_the_control_rate_and_every_action_echoes_its_step,
+    actor_set_mode_switches_the_actions_mode,
+    learner_set_learning_pauses_training_and_save_checkpoint_writes_one,
+    reset_episode_and_hard_reset_start_new_episodes,
+    pause_ends_the_stream_the_learner_stores_every_row_and_resume_restarts,
+    parameters_are_visible_with_the_ros2_cli,
+)
+
+
 class TestSimLaunch:
-    """One launch per robot; the tests run in this order on it, the last one stops it with Ctrl-C."""
-
-    def test_graph_has_exactly_the_launched_nodes(self, sim):
-        assert sim.probe.nodes() == {'sim', 'robot_state_publisher', sim.bridge, 'actor', 'learner'}
-
-    def test_actor_weights_version_rises_with_the_published_weights(self, sim):
-        probe = sim.probe
-        assert probe.actions[0].weights_version == 0, 'the actor starts on random weights'
-        published = probe.wait(lambda: len(probe.weights) >= 2 and probe.weights, START_TIMEOUT,
-                               'two policy weights publications')
-        versions = [w.version for w in published]
-        assert versions == sorted(set(versions)) and versions[0] > 0, versions
-        probe.wait(lambda: probe.actions[-1].weights_version >= versions[1], START_TIMEOUT,
-                   f'an action computed with weights v{versions[1]} or newer')
-        acted = [a.weights_version for a in probe.actions]
-        assert acted == sorted(acted), 'the weights version of the actions never goes back'
-        assert set(acted) <= {0} | {w.version for w in probe.weights}
+    """One `ros2 launch` per robot, as a user runs it; the tests run in this order, the last stops it with Ctrl-C."""
 
     def test_loading_the_first_weights_does_not_stall_acting(self, sim):
         """
@@ -501,143 +691,6 @@ class TestSimLaunch:
         if sim.robot not in ARMS:
             pytest.skip('the A1 and the Sphero send Steps at their rate, answered or not')
         assert not sim.stuck, f'the bridge waited for an action the actor never got: {sim.stuck}'
-
-    def test_steps_flow_at_the_control_rate_and_every_action_echoes_its_step(self, sim):
-        rate, probe = control_rate(sim.robot), sim.probe
-        t = time.monotonic()
-        count = 5 if sim.robot in ARMS else int(4 * rate) if sim.robot == 'a1' else int(8 * rate)
-        window = probe.wait(lambda: len(steps_after(probe, t)) >= count and steps_after(probe, t),
-                            START_TIMEOUT if sim.robot in ARMS else 3.0 * count / rate, f'{count} steps')
-        last = window[-1].step
-        probe.wait(lambda: any(a.step >= last - 1 for a in probe.actions), step_timeout(sim), 'the latest action')
-        steps = [s for s in window if s.step <= last]
-        periods = sorted(b.stamp - a.stamp for a, b in zip(steps, steps[1:]) if b.step == a.step + 1)
-        assert all(b.step > a.step for a, b in zip(steps, steps[1:])), 'step indexes strictly increase'
-        if sim.robot in ARMS:
-            # Moves block: a Step goes out when the moves have settled (no fixed rate: an action that moves nothing
-            # is over in two ticks of the 50 Hz loop); the actor's deadline is watchdog_timeout.
-            deadline = ros_parameters(share('config', 'arm_bridge.yaml'))['watchdog_timeout']
-            assert all(s.control_period == deadline for s in steps)
-        else:
-            assert all(s.control_period == pytest.approx(1.0 / rate) for s in steps)
-            median = periods[len(periods) // 2]
-            mean_rate = (len(steps) - 1) / (steps[-1].stamp - steps[0].stamp)
-            assert median == pytest.approx(1.0 / rate, rel=0.15), f'median period {median:.3f} s at {rate} Hz'
-            assert 0.7 * rate <= mean_rate <= 1.1 * rate, f'{mean_rate:.1f} steps/s at {rate} Hz'
-        check_actions_echo_steps(probe, steps)
-
-    def test_actor_set_mode_switches_the_actions_mode(self, sim):
-        from daydreamer_interfaces.srv import SetActorMode
-        probe = sim.probe
-        for mode, previous in ((MODE_EVAL, MODE_EXPLORE), (MODE_HOLD, MODE_EVAL), (MODE_EXPLORE, MODE_HOLD)):
-            t = time.monotonic()
-            response = probe.call(SetActorMode, sim.srv('actor', 'set_mode'), SetActorMode.Request(mode=mode))
-            assert response.success and response.previous_mode == previous, response
-            probe.wait(lambda: any(a.mode == mode for a in probe.since(probe.actions, t)), step_timeout(sim),
-                       f'an action in mode {mode}')
-        response = probe.call(SetActorMode, sim.srv('actor', 'set_mode'), SetActorMode.Request(mode=7))
-        assert not response.success and response.previous_mode == MODE_EXPLORE
-
-    def test_learner_set_learning_pauses_training_and_save_checkpoint_writes_one(self, sim):
-        from daydreamer_interfaces.srv import SaveCheckpoint, SetLearning
-        probe = sim.probe
-        t = time.monotonic()
-        response = probe.call(SetLearning, sim.srv('learner', 'set_learning'), SetLearning.Request(paused=True))
-        assert response.success and not response.was_paused, response
-        first = probe.wait(lambda: [d for d in probe.since(probe.diagnostics['learner'], t)
-                                    if d.values['paused'] == 'True'], 15.0, 'learner diagnostics saying paused')[0]
-        # An update under way when the pause came may still finish; none starts after it.
-        later = probe.wait(lambda: (r := [d for d in probe.diagnostics['learner'] if d.t > first.t]) and len(r) >= 2
-                           and r, 15.0, 'two more learner reports')
-        assert later[0].values['updates'] == later[1].values['updates'], 'training went on while paused'
-        t = time.monotonic()
-        response = probe.call(SetLearning, sim.srv('learner', 'set_learning'), SetLearning.Request(paused=False))
-        assert response.success and response.was_paused, response
-        probe.wait(lambda: [d for d in probe.diagnostics['learner'] if d.t > t and d.values['paused'] == 'False'],
-                   15.0, 'learner diagnostics saying learning')
-        response = probe.call(SaveCheckpoint, sim.srv('learner', 'save_checkpoint'), SaveCheckpoint.Request())
-        assert response.success, response.message
-        path = Path(response.path)
-        assert path.is_file() and sim.logdir in path.parents, response.path
-        assert response.updates > 0
-
-    def test_reset_episode_and_hard_reset_start_new_episodes(self, sim):
-        from daydreamer_interfaces.srv import ResetEpisode
-        from std_srvs.srv import Trigger
-        probe = sim.probe
-        t = time.monotonic()
-        reset = probe.call(ResetEpisode, sim.srv(sim.bridge, 'reset_episode'), ResetEpisode.Request(reason='test'))
-        assert reset.success and 'test' in reset.message, reset
-        # The episode ends with the next Step (is_last); a robot with a scripted reset runs it before the next one.
-        probe.wait(lambda: [s for s in steps_after(probe, t) if s.is_last or s.episode >= reset.episode],
-                   step_timeout(sim), 'the step ending the episode')
-        hard = probe.call(Trigger, sim.srv(sim.bridge, 'hard_reset'), Trigger.Request())
-        assert hard.success, hard
-        episode = int(re.search(r'episode (\d+)', hard.message).group(1))
-        assert episode >= reset.episode
-
-        def first_of(number):
-            return [s for s in steps_after(probe, t) if s.episode >= number][:1]
-        (first,) = probe.wait(lambda: first_of(episode), START_TIMEOUT, f'the first step of episode {episode}')
-        (new,) = first_of(reset.episode)
-        assert new.is_first and new.episode == reset.episode, new
-        assert first.is_first and first.episode == episode, first
-        before = {s.step: s for s in probe.steps}
-        for step in (new, first):
-            previous = before.get(step.step - 1)
-            if previous is not None:  # is_last when the episode was ended; a hard reset cuts one short without
-                assert previous.is_last == (previous.episode < reset.episode), (previous, step)
-
-    def test_pause_ends_the_stream_the_learner_stores_every_row_and_resume_restarts(self, sim):
-        from std_srvs.srv import Trigger
-        probe = sim.probe
-        t = time.monotonic()
-        response = probe.call(Trigger, sim.srv(sim.bridge, 'pause'), Trigger.Request())
-        assert response.success, response
-        last = probe.wait(lambda: [s for s in steps_after(probe, t) if s.is_last], step_timeout(sim),
-                          'the step with is_last after pause')[0]
-        settle = last.t + 1.5  # reports after this count every row of the last Step
-
-        def settled():
-            actor, learner = probe.latest('actor', settle), probe.latest('learner', settle)
-            if actor is None or learner is None:
-                return None
-            a, v = actor.values, learner.values
-            if a['rows_unacknowledged'] != '0' or a['rows_acknowledged'] != v['rows']:
-                return None
-            return a, v
-        actor, learner = probe.wait(settled, 30.0, 'the learner acknowledging every complete batch')
-        assert 0 <= int(actor['rows']) - int(actor['rows_acknowledged']) < EXPERIENCE_BATCH, (actor, learner)
-        assert int(learner['rows']) > 0 and actor['rows_lost'] == '0', (actor, learner)
-        assert learner['missing_batches'] == learner['bad_batches'] == '0', learner
-        quiet = 3.0 / control_rate(sim.robot) + 1.0 if sim.robot not in ARMS else 3.0
-        if time.monotonic() < last.t + quiet:
-            time.sleep(last.t + quiet - time.monotonic())  # absence takes time to see
-        assert not [s for s in probe.steps if s.step > last.step], 'steps went on while paused'
-        probe.wait(lambda: [d for d in probe.since(probe.diagnostics['bridge'], last.t)
-                            if d.values['paused'] == 'True'], 10.0, 'bridge diagnostics saying paused')
-        t = time.monotonic()
-        response = probe.call(Trigger, sim.srv(sim.bridge, 'resume'), Trigger.Request())
-        assert response.success, response
-        steps = probe.wait(lambda: len(steps_after(probe, t)) >= 3 and steps_after(probe, t), START_TIMEOUT,
-                           'steps after resume')
-        assert steps[0].is_first and steps[0].step == last.step + 1 and steps[0].episode == last.episode + 1
-        again = probe.call(Trigger, sim.srv(sim.bridge, 'resume'), Trigger.Request())
-        assert not again.success, 'resume when not paused'
-
-    def test_parameters_are_visible_with_the_ros2_cli(self, sim):
-        ns = sim.namespace
-        listed, rate, logdir, batch = ros2_cli(
-            ['param', 'list', f'{ns}/actor', '--no-daemon'],
-            ['param', 'get', f'{ns}/{sim.bridge}', 'control_rate', '--no-daemon'],
-            ['param', 'get', f'{ns}/learner', 'logdir', '--no-daemon'],
-            ['param', 'get', f'{ns}/actor', 'experience_batch', '--no-daemon'])
-        names = set(listed.split())
-        assert {'configs', 'overrides', 'task', 'device', 'mode', 'spool_dir', 'experience_batch', 'stale_timeout',
-                'use_sim_time'} <= names, listed
-        assert rate.strip() == f'Double value is: {control_rate(sim.robot)}', rate
-        assert logdir.strip() == f'String value is: {sim.logdir}', logdir
-        assert batch.strip() == f'Integer value is: {EXPERIENCE_BATCH}', batch
 
     def test_the_readmes_service_calls_answer_as_written(self, sim):
         """Run the `ros2 service call` lines of the README's ROS 2 quick start (written for /a1) on this robot."""
@@ -670,6 +723,27 @@ class TestSimLaunch:
         written = [p for p in (sim.logdir / 'checkpoints').iterdir()
                    if not p.name.startswith('.') and p.stat().st_mtime >= sim.launch.interrupted - 0.5]
         assert written, 'the learner wrote no checkpoint on Ctrl-C'
+
+
+@pytest.mark.parametrize('robot', ROBOTS)
+def test_sim_launch_under_launch_testing(robot, tmp_path, monkeypatch):
+    """launch_testing's runner brings up <robot>_sim.launch.py and runs test/launch_tests/sim_graph_launch.py."""
+    import xml.etree.ElementTree as ET
+    monkeypatch.setenv('DAYDREAMER_TEST_ROBOTS', robot)
+    monkeypatch.setenv('DAYDREAMER_TEST_TMP', str(tmp_path))
+    results = tmp_path / 'launch_test.xml'
+    run = Launch([str(Path(__file__).parent / 'launch_tests' / 'sim_graph_launch.py'), '--junit-xml', str(results)],
+                 tmp_path / 'launch_test.log', command=('launch_test',))
+    try:
+        code = run.proc.wait(timeout=600)
+    except subprocess.TimeoutExpired:
+        code = 'timeout (600 s)'
+    finally:
+        run.close()
+    cases = list(ET.parse(results).getroot().iter('testcase')) if results.exists() else []
+    failed = [c.get('name') for c in cases if c.find('failure') is not None or c.find('error') is not None]
+    assert code == 0 and len(cases) == 11 and not failed, \
+        f'launch_test: {code}, {len(cases)} tests, failed: {failed}\n{run.text()[-8000:]}'
 
 
 # ------------------------------------------------------------------------------------------------ split
