@@ -17,6 +17,7 @@ test modules are not collected and one line says so (`ros_skip_reason`).
 
 import importlib.util
 import os
+import time
 
 import pytest
 
@@ -65,3 +66,27 @@ class RosLog:
 @pytest.fixture
 def ros_log(capfd):
     return RosLog(capfd)
+
+
+INFRASTRUCTURE = ('/parameter_events', '/rosout')  # topics every node has
+
+
+def wait_for_matches(nodes, timeout=10.0):
+    """
+    Wait for DDS discovery between `nodes`.
+
+    Waits until every publisher of `nodes` has matched each subscription of `nodes` on its topic and vice
+    versa (DDS discovery runs in its own threads: no spinning needed, and no callback runs meanwhile).
+    """
+    pubs = [p for n in nodes for p in n.publishers if p.topic_name not in INFRASTRUCTURE]
+    subs = [s for n in nodes for s in n.subscriptions if s.topic_name not in INFRASTRUCTURE]
+    deadline = time.monotonic() + timeout
+    while True:
+        missing = [f'publisher {p.topic_name}' for p in pubs
+                   if p.get_subscription_count() < sum(s.topic_name == p.topic_name for s in subs)]
+        missing += [f'subscription {s.topic_name}' for s in subs
+                    if s.get_publisher_count() < sum(p.topic_name == s.topic_name for p in pubs)]
+        if not missing:
+            return
+        assert time.monotonic() < deadline, f'not matched after {timeout} s: {", ".join(missing)}'
+        time.sleep(0.01)

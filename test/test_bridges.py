@@ -28,6 +28,7 @@ from robot_bridges.arm_bridge import ArmBridge
 from robot_bridges.sim_node import SimNode
 from robot_bridges.sphero_bridge import SpheroBridge
 from robot_bridges.teleop_key import service_for
+from ros_testing import wait_for_matches
 from sensor_msgs.msg import Image, Imu, JointState
 from std_msgs.msg import Float64MultiArray, String
 from std_srvs.srv import Trigger
@@ -35,6 +36,7 @@ from std_srvs.srv import Trigger
 from daydreamer.envs import make
 from daydreamer.envs.arm import CONFIGS
 from daydreamer.robots import a1, bridge
+
 
 NS = '/robot'
 BRIDGES = {'a1': A1Bridge, 'ur5': ArmBridge, 'xarm': ArmBridge, 'sphero': SpheroBridge}
@@ -47,7 +49,6 @@ FAST = {   # parameters that keep each test at a few seconds of real time
 }
 
 
-INFRASTRUCTURE = ('/parameter_events', '/rosout')
 # The probe records every Step (the actor's own subscription keeps only the newest: a busy executor would lose some)
 RECORD = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1000, reliability=ReliabilityPolicy.RELIABLE,
                     durability=DurabilityPolicy.VOLATILE, liveliness=LivelinessPolicy.AUTOMATIC)
@@ -55,27 +56,6 @@ RECORD = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1000, reliability=Rel
 
 def overrides(params):
     return [Parameter(k, value=v) for k, v in params.items()]
-
-
-def wait_for_matches(nodes, timeout=10.0):
-    """
-    Wait for DDS discovery between `nodes`.
-
-    Waits until every publisher of `nodes` has matched each subscription of `nodes` on its topic and vice
-    versa (DDS discovery runs in its own threads: no spinning needed, and no callback runs meanwhile).
-    """
-    pubs = [p for n in nodes for p in n.publishers if p.topic_name not in INFRASTRUCTURE]
-    subs = [s for n in nodes for s in n.subscriptions if s.topic_name not in INFRASTRUCTURE]
-    deadline = time.monotonic() + timeout
-    while True:
-        missing = [f'publisher {p.topic_name}' for p in pubs
-                   if p.get_subscription_count() < sum(s.topic_name == p.topic_name for s in subs)]
-        missing += [f'subscription {s.topic_name}' for s in subs
-                    if s.get_publisher_count() < sum(p.topic_name == s.topic_name for p in pubs)]
-        if not missing:
-            return
-        assert time.monotonic() < deadline, f'not matched after {timeout} s: {", ".join(missing)}'
-        time.sleep(0.01)
 
 
 def warm_up(sim, robot):

@@ -19,39 +19,19 @@ import pytest
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.parameter import Parameter
+from ros_testing import wait_for_matches
 from sensor_msgs.msg import Image
 from std_msgs.msg import Header
 
 from daydreamer.config import ConfigError
 from daydreamer.envs import make
 
+
 TINY = ('--rssm.deter 16 --rssm.units 16 --rssm.stoch 4 --rssm.classes 4 --batch_size 2 --replay_chunk 8 '
         '--replay.chunk 8 --run.train_fill 16 --run.train_ratio 16 --imag_horizon 3 --threads 1 '
         '--run.save_every 1000.0')
 NS = '/robot'
 STREAM = 'test'  # the fake actor's experience stream: batches numbered 0, 1, 2, ...
-INFRASTRUCTURE = ('/parameter_events', '/rosout')
-
-
-def wait_for_matches(nodes, timeout=10.0):
-    """
-    Wait for DDS discovery between `nodes`.
-
-    Waits until every publisher of `nodes` has matched each subscription of `nodes` on its topic and vice
-    versa (DDS discovery runs in its own threads: no spinning needed, and no callback runs meanwhile).
-    """
-    pubs = [p for n in nodes for p in n.publishers if p.topic_name not in INFRASTRUCTURE]
-    subs = [s for n in nodes for s in n.subscriptions if s.topic_name not in INFRASTRUCTURE]
-    deadline = time.monotonic() + timeout
-    while True:
-        missing = [f'publisher {p.topic_name}' for p in pubs
-                   if p.get_subscription_count() < sum(s.topic_name == p.topic_name for s in subs)]
-        missing += [f'subscription {s.topic_name}' for s in subs
-                    if s.get_publisher_count() < sum(p.topic_name == s.topic_name for p in pubs)]
-        if not missing:
-            return
-        assert time.monotonic() < deadline, f'not matched after {timeout} s: {", ".join(missing)}'
-        time.sleep(0.01)
 
 
 def make_rows(robot, count, seed=0):

@@ -16,12 +16,14 @@ import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.parameter import Parameter
 from robot_bridges.sim_node import SimNode
+from ros_testing import INFRASTRUCTURE, wait_for_matches
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import Image, Imu, JointState
 from std_msgs.msg import Float64MultiArray
 
 from daydreamer.envs.arm import CONFIGS
 from daydreamer.robots import a1
+
 
 NS = '/robot'
 COMMANDS = '/robot/forward_position_controller/commands'
@@ -35,31 +37,6 @@ DRIVER = {   # robot -> (published {topic: type}, subscribed {topic: type}), bes
     'sphero': ({'/robot/odom': Odometry, '/robot/overhead_camera/image_raw': Image},
                {'/robot/raw_motor': Float64MultiArray, '/robot/cmd_vel': Twist}),
 }
-
-
-def infrastructure(topic):
-    return topic in ('/parameter_events', '/rosout')
-
-
-def wait_for_matches(nodes, timeout=10.0):
-    """
-    Wait for DDS discovery between `nodes`.
-
-    Waits until every publisher of `nodes` has matched each subscription of `nodes` on its topic and vice
-    versa (DDS discovery runs in its own threads: no spinning needed, and no callback runs meanwhile).
-    """
-    pubs = [p for n in nodes for p in n.publishers if not infrastructure(p.topic_name)]
-    subs = [s for n in nodes for s in n.subscriptions if not infrastructure(s.topic_name)]
-    deadline = time.monotonic() + timeout
-    while True:
-        missing = [f'publisher {p.topic_name}' for p in pubs
-                   if p.get_subscription_count() < sum(s.topic_name == p.topic_name for s in subs)]
-        missing += [f'subscription {s.topic_name}' for s in subs
-                    if s.get_publisher_count() < sum(p.topic_name == s.topic_name for p in pubs)]
-        if not missing:
-            return
-        assert time.monotonic() < deadline, f'not matched after {timeout} s: {", ".join(missing)}'
-        time.sleep(0.01)
 
 
 class Rig:
@@ -133,8 +110,8 @@ def joint_names(robot):
 def test_sim_publishes_exactly_the_driver_topics(rig, robot):
     r = rig(robot, publish_clock=True)
     published, subscribed = DRIVER[robot]
-    pubs = {p.topic_name: p for p in r.sim.publishers if not infrastructure(p.topic_name)}
-    subs = {s.topic_name: s for s in r.sim.subscriptions if not infrastructure(s.topic_name)}
+    pubs = {p.topic_name: p for p in r.sim.publishers if p.topic_name not in INFRASTRUCTURE}
+    subs = {s.topic_name: s for s in r.sim.subscriptions if s.topic_name not in INFRASTRUCTURE}
     assert set(pubs) == set(published) | {'/clock'}
     assert set(subs) == set(subscribed)
     for topic, msg_type in published.items():
