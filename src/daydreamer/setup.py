@@ -56,6 +56,7 @@ setup(
         'torch>=2.1',
         'safetensors>=0.4',
         'tensorboard>=2.14',
+        'opencv-python-headless>=4.5',  # camera frames of any size -> the agent's image (daydreamer.images.fit)
     ],
     # Extras: sim (MuJoCo twins of the robots), dmc (DeepMind Control), bench (learning-curve plots), onnx,
     # test (also read by colcon, which runs pytest: setuptools >= 72 ignores `tests_require`, and colcon

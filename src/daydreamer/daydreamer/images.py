@@ -121,3 +121,54 @@ def encode(array, encoding):
     return {'height': int(height), 'width': int(width), 'encoding': encoding,
             'is_bigendian': int(sys.byteorder == 'big' and dtype.itemsize > 1),
             'step': int(width * channels * dtype.itemsize), 'data': np.ascontiguousarray(array).tobytes()}
+
+
+def fit(image, size, crop=(0, 0, 0, 0), aspect='crop', nearest=False):
+    """
+    Return `image` (H, W[, C]) cut and resized to `size` (height, width): what the agent sees of a camera.
+
+    `crop` = (x, y, width, height) in pixels, as image_proc's crop: the region of interest; a width or height of 0
+    reaches the image's edge. `aspect`: 'crop' keeps the largest centred part of that region with the aspect
+    ratio of `size`; 'stretch' keeps all of it (the reference Sphero squashes its cropped 4:3 frame). The resize is
+    OpenCV's: area averaging when shrinking (in float32, rounded once, so uint8 frames are not aliased or
+    biased), bilinear when enlarging, nearest neighbour with `nearest` (depth: no blending of foreground and
+    background into depths found nowhere; missing readings stay missing). Raises ValueError naming the crop.
+    """
+    import cv2
+    image = np.asarray(image)
+    height, width = image.shape[:2]
+    x, y, w, h = (int(v) for v in crop)
+    w, h = w or width - x, h or height - y
+    if min(x, y) < 0 or w <= 0 or h <= 0 or x + w > width or y + h > height:
+        raise ValueError(f'crop (x {crop[0]}, y {crop[1]}, width {crop[2]}, height {crop[3]}) does not fit in a '
+                         f'{width}x{height} image')
+    if aspect == 'crop':
+        want = size[1] / size[0]  # width / height of the agent's image
+        if w / h > want:
+            x, w = x + (w - round(h * want)) // 2, round(h * want)
+        else:
+            y, h = y + (h - round(w / want)) // 2, round(w / want)
+    elif aspect != 'stretch':
+        raise ValueError(f"aspect must be 'crop' or 'stretch', not {aspect!r}")
+    region = image[y:y + h, x:x + w]
+    if region.shape[:2] == tuple(size):
+        return np.ascontiguousarray(region)
+    shrink = h >= size[0] and w >= size[1]
+    how = cv2.INTER_NEAREST if nearest else cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
+    source = region if nearest else region.astype(np.float32)
+    out = cv2.resize(source, (int(size[1]), int(size[0])), interpolation=how)
+    out = out.reshape(tuple(size) + image.shape[2:])  # OpenCV drops a single channel axis
+    if image.dtype == np.uint8 and not nearest:
+        return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+    return out.astype(image.dtype, copy=False)
+
+
+def depth_metres(image, encoding):
+    """Return a depth image as float32 metres: 16UC1 is millimetres, 32FC1 metres; 0 (no reading) becomes NaN."""
+    if encoding == '16UC1':
+        depth = np.asarray(image, np.float32) / 1000.0
+        depth[np.asarray(image) == 0] = np.nan
+        return depth
+    if encoding == '32FC1':
+        return np.asarray(image, np.float32)
+    raise ValueError(f"a depth image must be 16UC1 (millimetres) or 32FC1 (metres), not '{encoding}'")

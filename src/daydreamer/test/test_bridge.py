@@ -154,10 +154,10 @@ def test_step_obs_zeroes_the_first_reward_and_prefixes_logs():
     assert obs['reward'] == 3.0 and obs['is_last']
 
 
-def test_check_image_refuses_a_wrong_size():
-    bridge.check_image(np.zeros((64, 64, 3), np.uint8), (64, 64, 3), 'camera')
-    with pytest.raises(bridge.BadDriverData, match='camera is 480x640x3.*expected 64x64x3'):
-        bridge.check_image(np.zeros((480, 640, 3), np.uint8), (64, 64, 3), 'camera')
+def test_camera_image_takes_any_size_and_names_the_topic_of_a_bad_crop():
+    assert bridge.camera_image(np.zeros((480, 640, 3), np.uint8), (64, 64)).shape == (64, 64, 3)
+    with pytest.raises(bridge.WrongImage, match='camera/image_raw: crop .* does not fit in a 640x480 image'):
+        bridge.camera_image(np.zeros((480, 640, 3), np.uint8), (64, 64), crop=(600, 0, 100, 0))
 
 
 # --- A1 ---
@@ -288,8 +288,12 @@ def test_arm_adapter_observation_matches_the_env(ur5):
     for key in ('cartesian_position', 'joint_positions', 'gripper_pos'):
         assert np.allclose(obs[key], env_obs[key], atol=1e-5), key
     assert np.array_equal(obs['image'], env_obs['image']) and set(obs) == set(adapter.obs_space)
-    with pytest.raises(bridge.BadDriverData, match='64x64'):
-        adapter.observe(state['position'], gripper, np.zeros((48, 64, 3), np.uint8))
+    big = np.zeros((480, 640, 3), np.uint8)  # a camera at its own resolution: centre square, area-resized
+    big[:, 80:560] = 120
+    assert (adapter.observe(state['position'], gripper, big)['image'] == 120).all()
+    cropping = bridge.ArmAdapter('ur5', seed=0, crop=(700, 0, 0, 0))
+    with pytest.raises(bridge.WrongImage, match='camera/image_raw: crop'):
+        cropping.observe(state['position'], gripper, big)
 
 
 def test_arm_adapter_moves_the_tool_one_grid_cell(ur5):
@@ -308,7 +312,7 @@ def test_arm_adapter_moves_the_tool_one_grid_cell(ur5):
     assert np.allclose(end, moves[0].target, atol=2e-3)
 
 
-def test_arm_adapter_xarm_needs_depth_of_the_right_size():
+def test_arm_adapter_xarm_needs_depth_of_any_size():
     need_mujoco()
     adapter = bridge.ArmAdapter('xarm', seed=0)
     q = np.zeros(6)
@@ -319,6 +323,12 @@ def test_arm_adapter_xarm_needs_depth_of_the_right_size():
     assert obs['depth'].shape == (64, 64, 1) and obs['depth'].dtype == np.uint8
     assert obs['joint_positions'].shape == (7,)
     assert obs['depth'][0, 0, 0] == arm.encode_depth(np.full((1, 1), 0.8), arm.DEPTH_FARTHEST['xarm'])[0, 0, 0]
+    # A 640x480 colour frame with a 320x240 depth image: the colour crop, scaled, picks the same region of both.
+    cropped = bridge.ArmAdapter('xarm', seed=0, crop=(320, 0, 320, 240))
+    depth = np.full((240, 320), 0.8, np.float32)
+    depth[:120, 160:] = 0.5
+    obs = cropped.observe(q, 0.0, np.zeros((480, 640, 3), np.uint8), depth)
+    assert (obs['depth'] == arm.encode_depth(np.full((1, 1), 0.5), arm.DEPTH_FARTHEST['xarm'])[0, 0, 0]).all()
 
 
 # --- Sphero ---
@@ -365,7 +375,7 @@ def test_bad_driver_data_kinds_are_distinct():
     with pytest.raises(bridge.NotFinite):
         jm.select(['a', 'b'], [0.0, np.inf])
     with pytest.raises(bridge.WrongImage):
-        bridge.check_image(np.zeros((48, 48, 3)), (64, 64, 3), 'camera/image_raw')
+        bridge.camera_image(np.zeros((48, 48, 3)), (64, 64), crop=(0, 0, 100, 0))
     assert issubclass(bridge.WrongImage, bridge.BadDriverData) and issubclass(bridge.NotFinite, ValueError)
 
 

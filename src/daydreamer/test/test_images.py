@@ -134,3 +134,55 @@ def test_encode_casts_only_losslessly():
     assert images.decode(**fields).dtype == np.uint16
     with pytest.raises(ValueError, match='mono16 needs uint16 data, got int64'):
         images.encode(np.ones((2, 2), np.int64), 'mono16')
+
+
+# -- fit: what the agent sees of a camera of any size -----------------------------------------------------
+
+
+def test_fit_area_averages_when_shrinking():
+    image = np.random.default_rng(0).integers(0, 256, (128, 96, 3), dtype=np.uint8)
+    expected = np.rint(image.reshape(64, 2, 48, 2, 3).astype(np.float64).mean((1, 3)))
+    np.testing.assert_array_equal(images.fit(image, (64, 48)), expected)
+
+
+def test_fit_keeps_the_centre_with_the_agents_aspect_or_stretches():
+    frame = np.zeros((480, 640, 3), np.uint8)
+    frame[:, :80] = frame[:, -80:] = 255  # outside the centred 480x480 square
+    assert images.fit(frame, (64, 64)).max() == 0
+    assert images.fit(frame, (64, 64), aspect='stretch').max() > 0
+    tall = np.zeros((640, 480), np.uint8)
+    tall[:80] = 255
+    assert images.fit(tall, (64, 64)).max() == 0 and images.fit(tall, (64, 64)).shape == (64, 64)
+
+
+def test_fit_crops_the_region_of_interest_first():
+    frame = np.zeros((480, 640, 3), np.uint8)
+    frame[100:200, 300:400] = (10, 20, 30)
+    out = images.fit(frame, (64, 64), crop=(300, 100, 100, 100))
+    assert out.shape == (64, 64, 3) and (out == (10, 20, 30)).all()
+    assert (images.fit(frame, (64, 64), crop=(300, 100, 0, 0))[0, 0] == (10, 20, 30)).all()  # 0: to the edge
+    for crop in ((600, 0, 100, 0), (-1, 0, 0, 0), (0, 0, 0, 481)):
+        with pytest.raises(ValueError, match='crop'):
+            images.fit(frame, (64, 64), crop=crop)
+    with pytest.raises(ValueError, match='aspect'):
+        images.fit(frame, (64, 64), aspect='squash')
+
+
+def test_fit_enlarges_and_keeps_depth_values_with_nearest():
+    small = np.full((32, 32, 3), 90, np.uint8)
+    assert (images.fit(small, (64, 64)) == 90).all()
+    depth = np.full((480, 640), 0.8, np.float32)
+    depth[:, 320:] = 1.4
+    depth[0, 0] = np.nan
+    out = images.fit(depth, (64, 64), nearest=True)
+    assert out.dtype == np.float32 and out.shape == (64, 64)
+    assert set(np.unique(out[np.isfinite(out)])) <= {np.float32(0.8), np.float32(1.4)}  # no blended edge depths
+
+
+def test_depth_metres_of_both_ros_depth_encodings():
+    mm = np.array([[0, 1500]], np.uint16)
+    metres = images.depth_metres(mm, '16UC1')
+    assert np.isnan(metres[0, 0]) and metres[0, 1] == np.float32(1.5) and metres.dtype == np.float32
+    assert images.depth_metres(np.ones((2, 2), np.float32), '32FC1').dtype == np.float32
+    with pytest.raises(ValueError, match='16UC1'):
+        images.depth_metres(mm, 'mono16')

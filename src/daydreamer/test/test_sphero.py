@@ -97,10 +97,10 @@ def test_detect_ball_on_a_synthetic_frame():
     assert robot.reward(robot.GOAL) == 0.0 and robot.success(-0.09) and not robot.success(-0.1)
 
 
-def test_resize_and_observation_image():
-    image = np.random.default_rng(0).integers(0, 256, (128, 96, 3), dtype=np.uint8)
-    expected = np.round(image.reshape(64, 2, 48, 2, 3).astype(np.float64).mean((1, 3)))
-    np.testing.assert_array_equal(robot.resize_area(image, (64, 48)), expected)
+def test_observation_image():
+    columns = np.zeros((480, 640, 3), np.uint8)
+    columns[:, 80:-30] = 200  # the reference keeps columns 80:-30 and squashes them to 64x64
+    assert (robot.observation_image(columns, crop_columns=(80, -30)) == 200).all()
     constant = np.full((120, 160, 3), 77, np.uint8)
     assert (robot.observation_image(constant) == 77).all()
     real = np.zeros(robot.REFERENCE_FRAME + (3,), np.uint8)

@@ -22,11 +22,12 @@
 arm_bridge: a UR5 or xArm driver plus camera(s) <-> the agent's Step / Action (visual pick-and-place).
 
 Parameter `robot` (ur5 | xarm). Subscribes `joint_states` (the six arm joints BY NAME, plus the gripper joint
-`gripper_joint`), `camera/image_raw` (rgb8/bgr8, exactly image_height x image_width: a wrong-size camera is
-a configuration error, reported and no Step is sent; put a resize node in front of a 640x480 camera) and,
-for the xArm, `camera/depth/image_raw` (32FC1 metres). A Step holds image (+ depth), cartesian_position,
-joint_positions, gripper_pos, gripper_side, grasped_side and the core's reward (+1 grasp, -1 drop, +10
-placement), exactly as the twin's env.
+`gripper_joint`), `camera/image_raw` (rgb8 or bgr8, any resolution) and, for the xArm, `camera/depth/image_raw`
+(16UC1 millimetres or 32FC1 metres, any resolution; aligned to the colour image or not). Each Step shows the
+agent the `camera_crop` region of the frames, centred to its aspect and resized with OpenCV to image_height x
+image_width (area averaging; depth nearest-neighbour, scaled to its own resolution). A Step holds image
+(+ depth), cartesian_position, joint_positions, gripper_pos, gripper_side, grasped_side and the core's reward
+(+1 grasp, -1 drop, +10 placement), exactly as the twin's env.
 
 An Action (discrete index 0..5) becomes the core's Cartesian moves (`daydreamer.robots.arm.PickPlace`),
 each a straight tool line turned into joint targets by the arm's kinematic model (IK on its URDF) and
@@ -46,9 +47,11 @@ actor's time budget for an answer), episode_length (100),
 watchdog_timeout (10.0 s), stale_timeout (0.5 s), command_rate (50.0 Hz), speed (0.1 m/s),
 settle_tolerance (0.01 rad), settle_timeout (3.0 s), gripper_joint ('' = the twin's finger joint),
 gripper_open / gripper_closed (joint positions; default 0 and the twin's finger travel), image_height /
-image_width (64), seed (0).
+image_width (64), camera_crop ([0, 0, 0, 0]: the whole frame), seed (0).
 """
 
+from daydreamer import images as codec
+from daydreamer.config import ConfigError
 from daydreamer.robots import bridge
 from daydreamer_ros import images, qos, runner
 import numpy as np
@@ -76,10 +79,15 @@ class ArmBridge(BridgeNode):
         gripper_joint = self.param('gripper_joint', '', "the gripper's joint ('' = the twin's)")
         gripper_open = self.param('gripper_open', 0.0, 'gripper joint position when open')
         gripper_closed = self.param('gripper_closed', -1.0, 'gripper joint position when closed (< 0: the twin)')
-        size = (self.param('image_height', 64, 'camera height'), self.param('image_width', 64, 'camera width'))
+        size = (self.param('image_height', 64, "the agent's image height"),
+                self.param('image_width', 64, "the agent's image width"))
+        crop = self.param('camera_crop', [0, 0, 0, 0], 'x, y, width, height (px of the colour image) of the region '
+                          'the agent sees (centred to its aspect, then resized); 0 width or height: to the edge')
+        if len(crop) != 4 or min(crop) < 0:
+            raise ConfigError(f'parameter camera_crop must be [x, y, width, height] (4 pixel counts >= 0), not {crop}')
         seed = self.param('seed', 0, 'seed of the scripted resets')
         self.adapter = bridge.ArmAdapter(self.robot, size=size, seed=seed, speed=speed, gripper_open=gripper_open,
-                                         gripper_closed=None if gripper_closed < 0 else gripper_closed)
+                                         gripper_closed=None if gripper_closed < 0 else gripper_closed, crop=crop)
         if self.adapter.depth:
             self.fresh.times['camera/depth/image_raw'] = None
         self.gripper_joint = gripper_joint or self.adapter.gripper_joint
@@ -113,31 +121,26 @@ class ArmBridge(BridgeNode):
         self.fresh.mark('joint_states', self.now())
 
     def on_rgb(self, msg):
-        rgb = self._camera(msg, 'camera/image_raw', 'rgb8', 3, 'an rgb8 or bgr8 image')
-        if rgb is not None:
-            self.rgb = rgb
+        topic = 'camera/image_raw'
+        try:
+            if msg.encoding not in ('rgb8', 'bgr8'):
+                raise ValueError('another encoding')
+            self.rgb = images.to_array(msg, 'rgb8')  # any resolution: the adapter crops and resizes at each Step
+        except ValueError as e:
+            self.problem(f'{topic} encoding', f'{topic} dropped: expected an rgb8 or bgr8 image, got '
+                                              f"'{msg.encoding}' {msg.width}x{msg.height} ({e})")
+            return
+        self.fresh.mark(topic, self.now())
 
     def on_depth(self, msg):
-        depth = self._camera(msg, 'camera/depth/image_raw', 'passthrough', 1, 'a 32FC1 image (metres)')
-        if depth is not None:
-            self.depth = depth
-
-    def _camera(self, msg, topic, encoding, channels, expected):
-        """Return the frame as an array of the configured size, or None (reported once per kind) when it is not one."""
+        topic = 'camera/depth/image_raw'
         try:
-            image = images.to_array(msg, encoding)
-            if encoding == 'passthrough' and (image.dtype != np.float32 or image.shape[-1] != channels):
-                raise ValueError(f'not {channels} float32 channel(s)')
+            self.depth = codec.depth_metres(images.to_array(msg)[..., 0], msg.encoding)
         except ValueError as e:
-            self.problem(f'{topic} encoding', f"{topic} dropped: expected {expected}, got '{msg.encoding}' ({e})")
-            return None
-        try:
-            image = bridge.check_image(image, self.adapter.size + (channels,), topic)
-        except bridge.BadDriverData as e:
-            self.problem(f'{topic} size', f'{topic} dropped: {e}')
-            return None
+            self.problem(f'{topic} encoding', f'{topic} dropped: expected a 16UC1 (millimetres) or 32FC1 (metres) '
+                                              f"image, got '{msg.encoding}' {msg.width}x{msg.height} ({e})")
+            return
         self.fresh.mark(topic, self.now())
-        return image
 
     # --- actions and moves ---
 

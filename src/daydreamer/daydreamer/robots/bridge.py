@@ -44,6 +44,7 @@ import math
 import numpy as np
 
 from . import a1, arm, sphero
+from .. import images
 from ..space import Space
 
 MODE_EXPLORE, MODE_EVAL, MODE_HOLD = 0, 1, 2  # daydreamer_interfaces/Action modes
@@ -265,17 +266,16 @@ def step_obs(obs, reward, flags, logs=None):
     return out
 
 
-def check_image(image, shape, source):
+def camera_image(image, size, crop=(0, 0, 0, 0), source='camera/image_raw', aspect='crop', nearest=False):
     """
-    Raise BadDriverData unless `image` has exactly `shape`.
+    Return a camera frame of any resolution as the agent's `size`: the `crop` region, centred, resized (images.fit).
 
-    A wrong-size camera is a configuration error: the bridge does not resize it silently.
+    Raises WrongImage naming `source` when the crop does not fit the frame.
     """
-    if tuple(image.shape) != tuple(shape):
-        got = 'x'.join(str(s) for s in image.shape)
-        raise WrongImage(f'{source} is {got} (HxWxC), expected {"x".join(str(s) for s in shape)}: set the '
-                         'camera resolution or put a resize node in front of the bridge')
-    return image
+    try:
+        return images.fit(image, size, crop, aspect, nearest)
+    except ValueError as e:
+        raise WrongImage(f'{source}: {e}') from None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -447,7 +447,7 @@ class ArmAdapter:
     STROKE = {'ur5': 0.0425, 'xarm': 0.042}
 
     def __init__(self, robot, size=(64, 64), seed=None, kinematics=None, speed=0.1, gripper_open=0.0,
-                 gripper_closed=None):
+                 gripper_closed=None, crop=(0, 0, 0, 0)):
         from ..envs import arm as arm_env   # the kinematic model needs MuJoCo (imported on first use)
         from ..envs.dummy import ROBOTS
         if robot not in arm.WORKSPACES:
@@ -457,6 +457,7 @@ class ArmAdapter:
         self.joints = self.cfg.joints
         self.gripper_joint = self.GRIPPER_JOINTS[robot]
         self.size, self.depth = tuple(int(s) for s in size), bool(self.cfg.depth)
+        self.crop = tuple(int(v) for v in crop)  # (x, y, width, height) px of the colour frame; 0: to the edge
         self.obs_space, self.act_space, self.length = ROBOTS[robot]
         self.resets = True
         self.task = arm.PickPlace(self.ws, np.random.default_rng(seed))
@@ -480,16 +481,21 @@ class ArmAdapter:
         joints = np.zeros(self.obs_space['joint_positions'].shape, np.float32)
         joints[:len(q)] = q
         gripper_side, grasped_side = self.task.sides(pos)
-        obs = {'image': check_image(np.asarray(rgb, np.uint8), self.size + (3,), 'camera/image_raw'),
+        rgb = np.asarray(rgb, np.uint8)
+        obs = {'image': camera_image(rgb, self.size, self.crop, 'camera/image_raw'),
                'cartesian_position': np.concatenate([pos, self._orientation(mat)]).astype(np.float32),
                'joint_positions': joints, 'gripper_pos': np.array([gripper], np.float32),
                'gripper_side': gripper_side, 'grasped_side': grasped_side}
         if self.depth:
             if depth_m is None:
                 raise BadDriverData('no camera/depth/image_raw received (the xArm observation needs depth)')
-            depth_m = np.asarray(depth_m, np.float32)
-            check_image(depth_m.reshape(depth_m.shape[:2] + (1,)), self.size + (1,), 'camera/depth/image_raw')
-            obs['depth'] = arm.encode_depth(depth_m.reshape(self.size), arm.DEPTH_FARTHEST[self.robot])
+            depth_m = np.asarray(depth_m, np.float32).reshape(np.shape(depth_m)[:2])
+            # The crop is in colour pixels; a depth image of another resolution (not aligned) gets it scaled.
+            sy, sx = depth_m.shape[0] / rgb.shape[0], depth_m.shape[1] / rgb.shape[1]
+            x, y, w, h = self.crop
+            crop = (round(x * sx), round(y * sy), round(w * sx), round(h * sy))
+            depth_m = camera_image(depth_m, self.size, crop, 'camera/depth/image_raw', nearest=True)
+            obs['depth'] = arm.encode_depth(depth_m, arm.DEPTH_FARTHEST[self.robot])
         return obs
 
     def act(self, index, q):

@@ -42,9 +42,10 @@ Images are RGB uint8 (H, W, 3) everywhere (the reference converts BGR itself). H
 8-bit convention (H in [0, 180), S and V in [0, 255]) so that calibrated OpenCV thresholds carry over.
 """
 
-import functools
 
 import numpy as np
+
+from .. import images
 
 MAX_CONTROL = 70          # raw motor power at |action| = 1, out of RAW_MAX
 RAW_MAX = 255
@@ -169,35 +170,10 @@ def success(value, threshold=SUCCESS_THRESHOLD):
     return bool(value > -threshold)
 
 
-def resize_area(image, size):
-    """Area-average resize of (H, W[, C]) to `size` = (h, w); exact for any ratio, numpy only."""
-    image = np.asarray(image)
-    rows, cols = _area_weights(image.shape[0], size[0]), _area_weights(image.shape[1], size[1])
-    flat = image.reshape(image.shape[:2] + (-1,)).astype(np.float32)
-    # Batches of small products: one large 2-D product goes to multithreaded BLAS, which is ~100x slower
-    # for these sizes on a busy machine.
-    out = np.matmul(cols, np.matmul(rows, flat.transpose(1, 0, 2)).transpose(1, 0, 2))  # (h, w, C)
-    out = out.reshape(tuple(size) + image.shape[2:])
-    return np.clip(np.round(out), 0, 255).astype(np.uint8) if image.dtype == np.uint8 else out
-
-
-@functools.lru_cache(maxsize=16)
-def _area_weights(n_in, n_out):
-    """(n_out, n_in) matrix whose row i averages the input cells that output cell i covers."""
-    edges = np.arange(n_out + 1) * (n_in / n_out)
-    lo, hi = edges[:-1, None], edges[1:, None]
-    cells = np.arange(n_in)[None]
-    overlap = np.clip(np.minimum(hi, cells + 1) - np.maximum(lo, cells), 0, None)
-    weights = (overlap / overlap.sum(1, keepdims=True)).astype(np.float32)
-    weights.flags.writeable = False  # shared by the cache
-    return weights
-
-
 def observation_image(frame, size=(64, 64), crop_columns=None):
     """Return the agent's image: `frame` (RGB) with columns [start, stop) kept (None: all), resized to `size`."""
-    if crop_columns is not None:
-        frame = frame[:, slice(*crop_columns)]
-    return resize_area(frame, size)
+    start, stop = (0, frame.shape[1]) if crop_columns is None else slice(*crop_columns).indices(frame.shape[1])[:2]
+    return images.fit(frame, size, crop=(start, 0, stop - start, 0), aspect='stretch')
 
 
 class BallTracker:
