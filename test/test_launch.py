@@ -150,6 +150,25 @@ def test_fortress_plugin_names_on_humble():
                                               'name="ignition::gazebo::systems::Imu"/>'
 
 
+@pytest.mark.parametrize('distro', ['humble', 'jazzy'])
+def test_the_ros2_control_plugin_of_each_distro(distro, monkeypatch):
+    monkeypatch.setenv('ROS_DISTRO', distro)
+    text = gazebo.description('ur5', urdf('ur5'), str(ROOT / 'config' / 'gazebo' / 'ur5_controllers.yaml'), '/ur5')
+    root = ET.fromstring(text)
+    hardware = root.find('ros2_control/hardware/plugin').text
+    plugin = [p for p in root.iter('plugin') if p.get('filename', '').endswith('ros2_control-system')]
+    assert len(plugin) == 1
+    if distro == 'humble':  # Fortress: ign_ros2_control
+        assert hardware == 'ign_ros2_control/IgnitionSystem'
+        assert (plugin[0].get('filename'), plugin[0].get('name')) == (
+            'ign_ros2_control-system', 'ign_ros2_control::IgnitionROS2ControlPlugin')
+        assert 'gz_ros2_control' not in text and 'gz-sim-' not in text
+    else:
+        assert hardware == 'gz_ros2_control/GazeboSimSystem'
+        assert (plugin[0].get('filename'), plugin[0].get('name')) == (
+            'gz_ros2_control-system', 'gz_ros2_control::GazeboSimROS2ControlPlugin')
+
+
 @pytest.mark.parametrize('robot', ROBOTS)
 def test_gazebo_worlds_parse_and_carry_the_cameras_the_bridge_reads(robot):
     world = ET.parse(ROOT / 'config' / 'gazebo' / f'{robot}.sdf').getroot().find('world')

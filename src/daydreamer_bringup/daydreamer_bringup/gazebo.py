@@ -46,11 +46,28 @@ SPAWN_HEIGHT = {'a1': 0.35, 'ur5': 0.0, 'xarm': 0.0, 'sphero': 0.05}
 BASE_YAW = {'a1': 0.0, 'ur5': math.pi, 'xarm': 0.0, 'sphero': 0.0}
 
 
+# Humble's Gazebo is Fortress, with the ros2_control plugin of Humble's release, ign_ros2_control.
+HUMBLE_NAMES = (
+    ('gz_ros2_control::GazeboSimROS2ControlPlugin', 'ign_ros2_control::IgnitionROS2ControlPlugin'),
+    ('gz_ros2_control/GazeboSimSystem', 'ign_ros2_control/IgnitionSystem'),
+    ('gz_ros2_control-system', 'ign_ros2_control-system'),
+    ('gz-sim-', 'ignition-gazebo-'),
+    ('gz::sim::', 'ignition::gazebo::'),
+)
+
+
 def gz_names(text, distro=None):
-    """Fortress (Humble's Gazebo) names its plugin libraries ignition-gazebo-*; Garden and later gz-sim-*."""
+    """
+    Return `text` with the Gazebo plugin names of `distro` (default: $ROS_DISTRO).
+
+    Jazzy (Harmonic) and later: gz-sim-* systems and gz_ros2_control; Humble (Fortress): ignition-gazebo-* systems
+    and ign_ros2_control (ign_ros2_control-system, IgnitionROS2ControlPlugin, IgnitionSystem).
+    """
     if (distro if distro is not None else os.environ.get('ROS_DISTRO', '')) != 'humble':
         return text
-    return text.replace('gz-sim-', 'ignition-gazebo-').replace('gz::sim::', 'ignition::gazebo::')
+    for jazzy, humble in HUMBLE_NAMES:
+        text = text.replace(jazzy, humble)
+    return text
 
 
 def commanded_joints(controllers_file):
