@@ -478,7 +478,7 @@ def test_arm_bridge_names_a_wrong_encoding_and_missing_joints(rig):
     r.wait_for_matches()
     reports = ("camera/image_raw dropped: expected an rgb8 or bgr8 image, got 'mono8'",
                "camera/depth/image_raw dropped: expected a 16UC1 (millimetres) or 32FC1 (metres) image, got 'rgb8'",
-               'joint_states dropped: joint_states lacks 1 of the 1 joints')
+               'no step sent: joint_states lacks 1 of the 1 joints')
     deadline = time.monotonic() + 10.0
     for sent in range(1000):   # at least 5 of each; the sensor QoS is best effort
         if sent >= 5 and all(r.warnings(text) for text in reports):
@@ -492,6 +492,26 @@ def test_arm_bridge_names_a_wrong_encoding_and_missing_joints(rig):
     text = r.warnings(reports[2])
     assert len(text) == 1 and 'drive_joint' in text[0]
     assert not r.steps
+
+
+def test_arm_bridge_merges_the_arm_and_the_gripper_from_separate_joint_state_messages(rig):
+    """As real drivers publish them: the arm joints (shuffled) in one message, the gripper joint in another."""
+    r = rig('ur5', sim=False)
+    cfg = CONFIGS['ur5']
+    joints = r.probe.create_publisher(JointState, 'joint_states', qos.SENSOR)
+    rgb = r.probe.create_publisher(Image, 'camera/image_raw', qos.SENSOR)
+    r.wait_for_matches()
+    arm = list(reversed(cfg.joints))
+    deadline = time.monotonic() + 20.0
+    while not r.steps:
+        assert time.monotonic() < deadline, f'no Step from split joint states: {r.warnings("")}'
+        joints.publish(JointState(name=arm, position=[0.1 * i for i in range(6)]))
+        joints.publish(JointState(name=[cfg.finger], position=[0.0]))
+        rgb.publish(images.to_msg(np.zeros((480, 640, 3), np.uint8), 'bgr8'))
+        r.spin(0.05)
+    q = vectors(r.steps[0])['joint_positions'][:6]
+    assert np.allclose(q, [0.1 * (5 - cfg.joints.index(name)) for name in cfg.joints]), 'joints taken by name'
+    assert not r.warnings('dropped') and not r.warnings('lacks')
 
 
 def test_arm_bridge_waits_without_actions_pause_sends_is_last_at_once_and_resume_starts_an_episode(rig):

@@ -391,3 +391,20 @@ def test_episode_ending_is_set_by_pause_and_end_until_the_last_step():
     assert episode.ending and not episode.paused
     episode.advance()
     assert episode.paused and not episode.ending
+
+
+def test_joint_states_merge_messages_by_name_and_name_what_is_missing_or_stale():
+    states = bridge.JointStates()
+    states.update(['b', 'a'], [2.0, 1.0], now=0.0)
+    with pytest.raises(bridge.MissingJoints, match=r'lacks 1 of the 3 joints this robot needs: g \(joints seen so '
+                                                   r'far: a, b\)'):
+        states.select(['a', 'b', 'g'], now=0.0)
+    states.update(['g'], [0.5], now=0.1)   # the gripper in a message of its own
+    assert states.select(['a', 'b', 'g'], now=0.2).tolist() == [1.0, 2.0, 0.5]
+    with pytest.raises(bridge.MissingJoints, match='no position of a, b for over 0.5 s'):
+        states.select(['a', 'b', 'g'], now=0.55, max_age=0.5)
+    with pytest.raises(bridge.NotFinite, match='not finite .* for a'):
+        states.update(['a', 'g'], [np.nan, 0.7], now=1.0)
+    with pytest.raises(bridge.BadDriverData, match='1 position values for 2 joint names'):
+        states.update(['a', 'g'], [0.7], now=1.0)
+    assert states.select(['g'], now=1.0).tolist() == [0.5], 'a bad message changes nothing'

@@ -22,7 +22,7 @@
 arm_bridge: a UR5 or xArm driver plus camera(s) <-> the agent's Step / Action (visual pick-and-place).
 
 Parameter `robot` (ur5 | xarm). Subscribes `joint_states` (the six arm joints BY NAME, plus the gripper joint
-`gripper_joint`), `camera/image_raw` (rgb8 or bgr8, any resolution) and, for the xArm, `camera/depth/image_raw`
+`gripper_joint`, merged across messages: real drivers publish the arm and the gripper separately), `camera/image_raw` (rgb8 or bgr8, any resolution) and, for the xArm, `camera/depth/image_raw`
 (16UC1 millimetres or 32FC1 metres, any resolution; aligned to the colour image or not). Each Step shows the
 agent the `camera_crop` region of the frames, centred to its aspect and resized with OpenCV to image_height x
 image_width (area averaging; depth nearest-neighbour, scaled to its own resolution). A Step holds image
@@ -91,7 +91,8 @@ class ArmBridge(BridgeNode):
         if self.adapter.depth:
             self.fresh.times['camera/depth/image_raw'] = None
         self.gripper_joint = gripper_joint or self.adapter.gripper_joint
-        self.gripper_map = bridge.JointMap([self.gripper_joint])
+        self.joint_states = bridge.JointStates()
+        self.missing_joints = ''  # what the joint states lack, while they do
         self.q = self.gripper = self.rgb = self.depth = None
         self.queue = []             # moves still to execute
         self.path, self.target = None, None
@@ -111,14 +112,21 @@ class ArmBridge(BridgeNode):
     # --- driver data ---
 
     def on_joint_states(self, msg):
+        """Merge the message into the joints seen; the arm and the gripper may come in messages of their own."""
+        now = self.now()
         try:
-            q = self.adapter.joint_map.select(msg.name, msg.position)
-            gripper = self.gripper_map.select(msg.name, msg.position, 'gripper position')[0]
+            self.joint_states.update(msg.name, msg.position, now)
         except bridge.BadDriverData as e:
             self.problem(f'joint_states {type(e).__name__}', f'joint_states dropped: {e}')
             return
-        self.q, self.gripper = q, self.adapter.gripper_pos(gripper)
-        self.fresh.mark('joint_states', self.now())
+        try:
+            q = self.joint_states.select(self.adapter.joints, now, self.stale_timeout)
+            gripper = self.joint_states.select((self.gripper_joint,), now, self.stale_timeout)[0]
+        except bridge.MissingJoints as e:
+            self.missing_joints = str(e)  # reported when a Step cannot go out (a driver may send the arm first)
+            return
+        self.q, self.gripper, self.missing_joints = q, self.adapter.gripper_pos(gripper), ''
+        self.fresh.mark('joint_states', now)
 
     def on_rgb(self, msg):
         topic = 'camera/image_raw'
@@ -218,7 +226,10 @@ class ArmBridge(BridgeNode):
             if self.watchdog.expired(self.now()):
                 self.problem('watchdog', f'no action for {self.watchdog_timeout:g} s; the arm waits where it is')
             return
-        if self.stale('arm stopped, no step sent'):
+        stale = self.stale('arm stopped, no step sent')
+        if self.missing_joints and self.now() - (self.started or 0.0) > self.stale_timeout:
+            self.problem('joint_states missing', f'no step sent: {self.missing_joints}')
+        if stale:
             return
         if self.phase == 'held':
             if self.now() < self.held_until:

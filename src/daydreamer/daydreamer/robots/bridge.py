@@ -104,6 +104,41 @@ class JointMap:
         return out
 
 
+class JointStates:
+    """
+    The newest position of each joint, merged across JointState messages.
+
+    Real drivers publish an arm and its gripper in separate messages (the UR driver's joint_state_broadcaster and
+    the Robotiq's, xarm_ros2's arm and gripper), at rates of their own. `update()` takes one message (a bad one
+    raises BadDriverData and changes nothing); `select(names, now, max_age)` returns the named joints' positions
+    when each is known and no older than `max_age`, else raises MissingJoints naming the absent or stale ones.
+    """
+
+    def __init__(self):
+        self._position, self._stamp = {}, {}
+
+    def update(self, names, positions, now):
+        positions = np.asarray(positions, np.float64).reshape(-1)
+        if len(positions) != len(names):
+            raise BadDriverData(f'joint_states has {len(positions)} position values for {len(names)} joint names')
+        bad = [name for name, value in zip(names, positions) if not np.isfinite(value)]
+        if bad:
+            raise NotFinite(f"joint_states position is not finite (NaN or inf) for {', '.join(bad)}")
+        for name, value in zip(names, positions):
+            self._position[name], self._stamp[name] = float(value), now
+
+    def select(self, names, now, max_age=float('inf')):
+        missing = [name for name in names if name not in self._position]
+        if missing:
+            seen = ', '.join(sorted(self._position)) or 'none'
+            raise MissingJoints(f'joint_states lacks {len(missing)} of the {len(names)} joints this robot needs: '
+                                f"{', '.join(missing)} (joints seen so far: {seen})")
+        stale = [name for name in names if now - self._stamp[name] > max_age]
+        if stale:
+            raise MissingJoints(f"joint_states has given no position of {', '.join(stale)} for over {max_age:g} s")
+        return np.array([self._position[name] for name in names])
+
+
 class Episode:
     """
     Step and episode bookkeeping of one bridge.
