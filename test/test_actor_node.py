@@ -78,6 +78,7 @@ class Graph:
             setattr(msg, key, value)
         self.index += 1
         count = len(self.actions)
+        self.last_sent = msg
         self.step_pub.publish(msg)
         self.spin_until(lambda: len(self.actions) > count)
         return self.actions[-1]
@@ -147,13 +148,16 @@ def test_bad_steps_are_answered_with_hold_and_not_stored(graph, ros_log):
     repeated = g.step()
     assert repeated.mode == Action.MODE_HOLD and 'arrived after step 4 (out of order' in g.actor.last_problem
     g.index += 3
+    g.index -= 1  # the same Step again, is_first (a bridge sending it to a late listener): not acted on twice
+    again = g.step(msg=g.last_sent, is_first=True)
+    assert again.mode == Action.MODE_HOLD and '(out of order or repeated)' in g.actor.last_problem
     recovered = g.step()
     assert recovered.mode == Action.MODE_EXPLORE
     g.spin_until(lambda: len(g.rows()) == 3)
     assert g.rows() == [0, 3, 6]  # the bad ones were not stored
     # the good step after the bad ones starts a new episode in replay
     assert [bool(e.steps[0].is_first) for e in g.experience] == [True, True, True]
-    assert g.actor.counts['bad_steps'] == 4
+    assert g.actor.counts['bad_steps'] == 5
 
 
 def test_wrong_image_encoding_and_size_hold(graph, ros_log):

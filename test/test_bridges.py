@@ -514,6 +514,18 @@ def test_arm_bridge_merges_the_arm_and_the_gripper_from_separate_joint_state_mes
     assert not r.warnings('dropped') and not r.warnings('lacks')
 
 
+def test_arm_bridge_sends_its_step_again_to_an_actor_that_comes_up_later(rig):
+    """`step` keeps one volatile Step: an actor subscribing after it went out gets it again, so the arm goes on."""
+    r = rig('ur5')
+    r.spin_until(lambda: r.steps, timeout=30.0, what='the first Step')   # nobody answers it
+    late = []
+    r.answer(np.int64(0))  # the probe answers the Steps it gets from now on: the one sent again
+    r.probe.create_subscription(Step, 'step', late.append, qos.STEP)   # the actor comes up now
+    r.spin_until(lambda: late, timeout=10.0, what='the Step sent again')
+    assert late[0].step == r.steps[0].step and late[0].episode == r.steps[0].episode
+    r.spin_until(lambda: any(s.step > late[0].step for s in r.steps), timeout=30.0, what='the next Step')
+
+
 def test_arm_bridge_waits_without_actions_pause_sends_is_last_at_once_and_resume_starts_an_episode(rig):
     r = rig('ur5', bridge_params={'watchdog_timeout': 0.4})
     r.spin_until(lambda: r.steps, timeout=30.0, what='the first Step')   # no action comes

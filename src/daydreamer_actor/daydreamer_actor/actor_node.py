@@ -92,7 +92,7 @@ class ActorNode(Node):
         self.counts = dict.fromkeys(('steps', 'bad_steps', 'late', 'held', 'rows', 'batches_sent', 'weights_loaded',
                                      'weights_rejected'), 0)
         self.learner_timeout = max(3.0, 2 * p['resend_timeout'])  # the learner re-acknowledges every second
-        self._last_step = None    # index of the last Step answered, for ordering checks
+        self._last_step = None    # (episode, step) of the last Step answered, for ordering checks
         self._restart = True      # the next stored row starts an episode (after a gap, a hold or at start)
         self._prev_action = None
         self._rows = []
@@ -159,9 +159,9 @@ class ActorNode(Node):
         self._store(obs, action, msg)
 
     def _order_problem(self, msg):
-        last, self._last_step = self._last_step, msg.step
-        if last is not None and msg.step <= last and not msg.is_first:
-            return f'step {msg.step} arrived after step {last} (out of order or repeated)'
+        last, self._last_step = self._last_step, (msg.episode, msg.step)
+        if last is not None and (msg.step <= last[1] and not msg.is_first or (msg.episode, msg.step) == last):
+            return f'step {msg.step} arrived after step {last[1]} (out of order or repeated)'
         timeout = self.params['stale_timeout']
         stamp = msg.header.stamp.sec * 10 ** 9 + msg.header.stamp.nanosec
         if stamp > 0:

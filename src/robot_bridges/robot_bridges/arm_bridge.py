@@ -223,6 +223,7 @@ class ArmBridge(BridgeNode):
 
     def tick(self):
         if self.phase == 'wait' and not self.episode.ending:   # nothing to do until an action comes
+            self.resend_step_to_late_listeners()
             if self.watchdog.expired(self.now()):
                 self.problem('watchdog', f'no action for {self.watchdog_timeout:g} s; the arm waits where it is')
             return

@@ -68,6 +68,8 @@ class BridgeNode(Node):
         self.fresh = bridge.Freshness(self.stale_timeout, sources)
         self.last_step = None         # the step index of the last Step sent
         self.last_is_last = False     # whether that Step ended its episode
+        self.answered_step = None     # the step index of the last Step answered
+        self.last_step_msg, self.step_listeners = None, 0  # for resend_step_to_late_listeners
         self.safety = ''
         self.problems = {}            # key -> (message, time reported)
         self._reported = {}
@@ -139,8 +141,24 @@ class BridgeNode(Node):
                                   control_period=1.0 / self.control_rate if control_period is None else control_period)
         msg.header.stamp = self.get_clock().now().to_msg()
         self.last_step, self.last_is_last = flags['step'], flags['is_last']
+        self.last_step_msg, self.step_listeners = msg, self.step_pub.get_subscription_count()
         self.step_pub.publish(msg)
         return msg
+
+    def resend_step_to_late_listeners(self):
+        """
+        Publish the last Step again when a subscriber has matched since it went out, and return whether it did.
+
+        `step` keeps only the newest Step and is volatile, so an actor that comes up after a Step went out never
+        gets it; a bridge that sends the next Step only after an answer (the arms) would wait forever. An actor
+        that did get it answers the repeat with HOLD, which the bridge ignores as the answer it already has.
+        """
+        listeners = self.step_pub.get_subscription_count()
+        joined = self.last_step_msg is not None and listeners > self.step_listeners
+        self.step_listeners = listeners
+        if joined:
+            self.step_pub.publish(self.last_step_msg)
+        return joined
 
     def on_action(self, msg):
         if self.last_step is None:
@@ -150,6 +168,9 @@ class BridgeNode(Node):
         if verdict in ('late', 'ahead'):
             self.problem(f'action_{verdict}', message)
             return
+        if msg.step == self.answered_step:
+            return   # a second answer to the same Step (it was sent again to a late listener): the first one counts
+        self.answered_step = msg.step
         self.watchdog.feed(self.now())
         if verdict == 'hold':
             self.hold('the actor holds (MODE_HOLD)')
