@@ -22,8 +22,9 @@
 arm_bridge: a UR5 or xArm driver plus camera(s) <-> the agent's Step / Action (visual pick-and-place).
 
 Parameter `robot` (ur5 | xarm). Subscribes `joint_states` (the six arm joints BY NAME, plus the gripper joint
-`gripper_joint`, merged across messages: real drivers publish the arm and the gripper separately), `camera/image_raw` (rgb8 or bgr8, any resolution) and, for the xArm, `camera/depth/image_raw`
-(16UC1 millimetres or 32FC1 metres, any resolution; aligned to the colour image or not). Each Step shows the
+`gripper_joint`, merged across messages: real drivers publish the arm and the gripper separately),
+`camera/image_raw` (rgb8 or bgr8, any resolution) and, for the xArm, `camera/depth/image_raw` (16UC1
+millimetres or 32FC1 metres, any resolution; aligned to the colour image or not). Each Step shows the
 agent the `camera_crop` region of the frames, centred to its aspect and resized with OpenCV to image_height x
 image_width (area averaging; depth nearest-neighbour, scaled to its own resolution). A Step holds image
 (+ depth), cartesian_position, joint_positions, gripper_pos, gripper_side, grasped_side and the core's reward
