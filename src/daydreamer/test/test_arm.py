@@ -382,3 +382,16 @@ def test_driver_interface(sim):
     sim.apply_command(state['position'], gripper=0.0)
     sim.advance(0.5)
     np.testing.assert_allclose(sim.driver_state(images=False)['position'], state['position'], atol=2e-3)
+
+
+def test_a_calibrated_workspace_moves_the_safe_boxes_with_their_bins():
+    ws = XARM.calibrated(left_bin=[0.262, 0.095, 0.533, 0.185], z_hover=0.30)
+    assert ws.left_min == pytest.approx((0.262, 0.095)) and ws.left_max == pytest.approx((0.533, 0.185))
+    assert np.allclose(np.subtract(ws.left_safe_min, XARM.left_safe_min), 0.01)  # the margins stay
+    assert np.allclose(np.subtract(ws.left_safe_max, XARM.left_safe_max), 0.01)
+    assert ws.right_safe_max == XARM.right_safe_max and ws.z_hover == 0.30 and ws.z_table == XARM.z_table
+    assert UR5.calibrated() == UR5
+    with pytest.raises(ValueError, match=r'right_bin must be \[x_min, y_min, x_max, y_max\]'):
+        UR5.calibrated(right_bin=[0.0, 0.0, 0.1])
+    with pytest.raises(ValueError, match='z levels must rise'):
+        UR5.calibrated(z_table=0.5)

@@ -48,12 +48,14 @@ actor's time budget for an answer), episode_length (100),
 watchdog_timeout (10.0 s), stale_timeout (0.5 s), command_rate (50.0 Hz), speed (0.1 m/s),
 settle_tolerance (0.01 rad), settle_timeout (3.0 s), gripper_joint ('' = the twin's finger joint),
 gripper_open / gripper_closed (joint positions; default 0 and the twin's finger travel), image_height /
-image_width (64), camera_crop ([0, 0, 0, 0]: the whole frame), seed (0).
+image_width (64), camera_crop ([0, 0, 0, 0]: the whole frame), seed (0); the calibration of a real setup:
+left_bin / right_bin ([x_min, y_min, x_max, y_max] m in the robot's base frame), z_table, z_hover, z_reset (m);
+their defaults are the reference's (daydreamer.robots.arm.WORKSPACES).
 """
 
 from daydreamer import images as codec
 from daydreamer.config import ConfigError
-from daydreamer.robots import bridge
+from daydreamer.robots import arm, bridge
 from daydreamer_ros import images, qos, runner
 import numpy as np
 from sensor_msgs.msg import Image, JointState
@@ -87,8 +89,24 @@ class ArmBridge(BridgeNode):
         if len(crop) != 4 or min(crop) < 0:
             raise ConfigError(f'parameter camera_crop must be [x, y, width, height] (4 pixel counts >= 0), not {crop}')
         seed = self.param('seed', 0, 'seed of the scripted resets')
+        robot_ws = arm.WORKSPACES.get(self.robot)
+        if robot_ws is None:
+            raise ConfigError(f"parameter robot must be one of {', '.join(arm.WORKSPACES)}, not '{self.robot}'")
+        calibration = {}
+        for side in ('left', 'right'):
+            default = [float(v) for v in (*getattr(robot_ws, f'{side}_min'), *getattr(robot_ws, f'{side}_max'))]
+            calibration[f'{side}_bin'] = self.param(f'{side}_bin', default, f'the {side} bin: x_min, y_min, x_max, '
+                                                    'y_max (m, robot base frame)')
+        for level, meaning in (('z_table', 'tool height at the table'), ('z_hover', 'tool height above the bins'),
+                               ('z_reset', 'tool height of the reset')):
+            calibration[level] = self.param(level, float(getattr(robot_ws, level)), f'{meaning} (m, robot base frame)')
+        try:
+            workspace = robot_ws.calibrated(**calibration)
+        except ValueError as e:
+            raise ConfigError(str(e)) from None
         self.adapter = bridge.ArmAdapter(self.robot, size=size, seed=seed, speed=speed, gripper_open=gripper_open,
-                                         gripper_closed=None if gripper_closed < 0 else gripper_closed, crop=crop)
+                                         gripper_closed=None if gripper_closed < 0 else gripper_closed, crop=crop,
+                                         workspace=workspace)
         if self.adapter.depth:
             self.fresh.times['camera/depth/image_raw'] = None
         self.gripper_joint = gripper_joint or self.adapter.gripper_joint

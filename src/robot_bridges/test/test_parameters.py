@@ -86,6 +86,24 @@ def test_bad_choices_are_refused(ros):
         ArmBridge(parameter_overrides=[Parameter('robot', value='a1')])
     with pytest.raises(ValueError, match="command_interface must be 'raw_motor', 'cmd_vel' or 'both'"):
         SpheroBridge(parameter_overrides=[Parameter('command_interface', value='twist')])
+    with pytest.raises(ValueError, match=r'left_bin must be \[x_min, y_min, x_max, y_max\] with min < max'):
+        ArmBridge(parameter_overrides=[Parameter('left_bin', value=[0.5, 0.1, 0.3, 0.2])])
+    with pytest.raises(ValueError, match='z levels must rise'):
+        ArmBridge(parameter_overrides=[Parameter('z_hover', value=-0.5)])
+    with pytest.raises(ValueError, match=r'camera_crop must be \[x, y, width, height\]'):
+        ArmBridge(parameter_overrides=[Parameter('camera_crop', value=[0, 0, 64])])
+
+
+def test_arm_bridge_takes_a_calibrated_workspace(ros):
+    node = ArmBridge(parameter_overrides=[Parameter('robot', value='xarm'),
+                                          Parameter('left_bin', value=[0.30, 0.10, 0.55, 0.20]),
+                                          Parameter('z_table', value=0.19)])
+    try:
+        ws = node.adapter.ws
+        assert (ws.left_min, ws.left_max, ws.z_table) == ((0.30, 0.10), (0.55, 0.20), 0.19)
+        assert ws.right_min == (0.252, -0.170), 'the other bin keeps its default'
+    finally:
+        node.destroy_node()
 
 
 def test_teleop_key_mapping():

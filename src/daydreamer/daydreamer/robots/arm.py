@@ -133,6 +133,36 @@ class Workspace:
     def other(self, side):
         return {LEFT: RIGHT, RIGHT: LEFT}[side]
 
+    def calibrated(self, left_bin=None, right_bin=None, z_table=None, z_hover=None, z_reset=None):
+        """
+        Return this workspace with bins measured on a real setup: [x_min, y_min, x_max, y_max] m, z levels in m.
+
+        The safe (hover) boxes move with their bin's corners by the same offsets, so the reference's margins (and
+        its quirks) stay. Raises ValueError naming a bin that is not 4 numbers with min < max.
+        """
+        changes = {}
+        for side, box in (('left', left_bin), ('right', right_bin)):
+            if box is None:
+                continue
+            box = tuple(float(v) for v in box)
+            if len(box) != 4 or not (box[0] < box[2] and box[1] < box[3]):
+                raise ValueError(f'{side}_bin must be [x_min, y_min, x_max, y_max] with min < max, not {list(box)}')
+            low, high = np.array(box[:2]), np.array(box[2:])
+            shift_low = low - np.asarray(getattr(self, f'{side}_min'))
+            shift_high = high - np.asarray(getattr(self, f'{side}_max'))
+            changes.update({
+                f'{side}_min': tuple(low), f'{side}_max': tuple(high),
+                f'{side}_safe_min': tuple(np.asarray(getattr(self, f'{side}_safe_min')) + shift_low),
+                f'{side}_safe_max': tuple(np.asarray(getattr(self, f'{side}_safe_max')) + shift_high)})
+        for name, value in (('z_table', z_table), ('z_hover', z_hover), ('z_reset', z_reset)):
+            if value is not None:
+                changes[name] = float(value)
+        calibrated = dataclasses.replace(self, **changes)
+        if not calibrated.z_table < calibrated.z_hover <= calibrated.z_reset:
+            raise ValueError(f'z levels must rise: z_table ({calibrated.z_table}) < z_hover ({calibrated.z_hover}) '
+                             f'<= z_reset ({calibrated.z_reset})')
+        return calibrated
+
     def toward(self, side):
         """Return the action that moves from `side` towards the other bin."""
         left_is_higher = self.left_min[self.axis] > self.right_min[self.axis]

@@ -482,13 +482,13 @@ class ArmAdapter:
     STROKE = {'ur5': 0.0425, 'xarm': 0.042}
 
     def __init__(self, robot, size=(64, 64), seed=None, kinematics=None, speed=0.1, gripper_open=0.0,
-                 gripper_closed=None, crop=(0, 0, 0, 0)):
+                 gripper_closed=None, crop=(0, 0, 0, 0), workspace=None):
         from ..envs import arm as arm_env   # the kinematic model needs MuJoCo (imported on first use)
         from ..envs.dummy import ROBOTS
         if robot not in arm.WORKSPACES:
             raise ValueError(f'robot must be one of {sorted(arm.WORKSPACES)}, not {robot!r}')
         self.robot, self.cfg = robot, arm_env.CONFIGS[robot]
-        self.ws = arm.WORKSPACES[robot]
+        self.ws = workspace if workspace is not None else arm.WORKSPACES[robot]  # calibrated on a real setup
         self.joints = self.cfg.joints
         self.gripper_joint = self.GRIPPER_JOINTS[robot]
         self.size, self.depth = tuple(int(s) for s in size), bool(self.cfg.depth)
