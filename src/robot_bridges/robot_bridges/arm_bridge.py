@@ -34,7 +34,10 @@ An Action (discrete index 0..5) becomes the core's Cartesian moves (`daydreamer.
 each a straight tool line turned into joint targets by the arm's kinematic model (IK on its URDF) and
 streamed on `forward_position_controller/commands` at `command_rate` with the tool's mean speed bounded by
 `speed` (the streaming controllers ignore the driver's speed scaling); gripper moves go to
-`gripper_controller/commands` ([0 open .. 1 closed]). Moves block: the next move starts when the joints
+`gripper_controller/commands` ([0 open .. 1 closed]) or, with `gripper_action` set, to a
+control_msgs action (`gripper_action_type`: GripperCommand for xarm_gripper and Humble's gripper_controllers,
+ParallelGripperCommand for Jazzy's parallel_gripper_action_controller, the Robotiq driver's) as the joint
+position gripper_open / gripper_closed. Moves block: the next move starts when the joints
 settle within `settle_tolerance` rad (or after `settle_timeout` s, with a warning), so the control period
 is long (seconds), as on the real robots. After the moves the reward's follow-up moves (the placement
 routine) run, then the next Step goes out. Episodes: `episode_length` (100) steps with the scripted reset.
@@ -64,6 +67,7 @@ from std_msgs.msg import Float64MultiArray
 from .common import BridgeNode, floats
 
 GRIPPER_SETTLE = 0.3   # s the gripper position must stay still to count as settled
+GRIPPER_ACTION_TYPES = ('GripperCommand', 'ParallelGripperCommand')
 GRIPPER_TIMEOUT = 2.0  # s
 
 
@@ -122,6 +126,24 @@ class ArmBridge(BridgeNode):
         self.last_gripper = (None, 0.0)
         self.joint_pub = self.create_publisher(Float64MultiArray, 'forward_position_controller/commands', qos.COMMAND)
         self.gripper_pub = self.create_publisher(Float64MultiArray, 'gripper_controller/commands', qos.COMMAND)
+        # Real grippers take control_msgs/GripperCommand (the Robotiq's GripperActionController, xarm_gripper).
+        self.gripper_action = self.param('gripper_action', '', 'the gripper action, e.g. '
+                                         "'/robotiq_gripper_controller/gripper_cmd' ('': gripper_controller/commands)")
+        self.gripper_max_effort = self.param('gripper_max_effort', 0.0, 'GripperCommand max_effort (0: the '
+                                             "controller's own)")
+        self.gripper_action_type = self.param(
+            'gripper_action_type', 'GripperCommand', "control_msgs action of gripper_action: 'GripperCommand' "
+            "(xarm_gripper; Humble's gripper_controllers) or 'ParallelGripperCommand' (Jazzy's "
+            'parallel_gripper_action_controller, which the Robotiq driver runs)')
+        if self.gripper_action_type not in GRIPPER_ACTION_TYPES:
+            raise ConfigError(f"parameter gripper_action_type must be one of {', '.join(GRIPPER_ACTION_TYPES)}, "
+                              f"not '{self.gripper_action_type}'")
+        self.gripper_client = None
+        if self.gripper_action:
+            import control_msgs.action
+            from rclpy.action import ActionClient
+            self.gripper_action_class = getattr(control_msgs.action, self.gripper_action_type)
+            self.gripper_client = ActionClient(self, self.gripper_action_class, self.gripper_action)
         self.create_subscription(JointState, 'joint_states', self.on_joint_states, qos.SENSOR)
         self.create_subscription(Image, 'camera/image_raw', self.on_rgb, qos.SENSOR)
         if self.adapter.depth:
@@ -207,10 +229,44 @@ class ArmBridge(BridgeNode):
         if move.kind == 'gripper':
             self.path, self.target = None, 0.0 if move.target else 1.0
             self.last_gripper = (None, self.now())
-            self.gripper_pub.publish(Float64MultiArray(data=[self.target]))
+            if self.gripper_client is None:
+                self.gripper_pub.publish(Float64MultiArray(data=[self.target]))
+            else:
+                self.send_gripper_goal(self.target)
         else:
             self.path, self.target = list(self.adapter.path(self.q, move.target, self.command_rate)), 'joints'
         return True
+
+    def send_gripper_goal(self, closed):
+        """
+        Send the GripperCommand goal for `closed` (0 open .. 1 closed) as a joint position.
+
+        A missing server or a rejected goal is reported; the move then ends when the gripper has not moved for
+        its settle time, as for a gripper that stalls on an object.
+        """
+        if not self.gripper_client.server_is_ready():
+            self.problem('gripper_action', f'gripper action {self.gripper_action} ({self.gripper_action_type}) is '
+                                           'not available; the gripper stays where it is')
+            return
+        position = self.adapter.gripper_open + closed * (self.adapter.gripper_closed - self.adapter.gripper_open)
+        goal = self.gripper_action_class.Goal()
+        if self.gripper_action_type == 'GripperCommand':
+            goal.command.position, goal.command.max_effort = position, self.gripper_max_effort
+        else:  # ParallelGripperCommand: a JointState of the gripper's joint
+            goal.command.name, goal.command.position = [self.gripper_joint], [position]
+            if self.gripper_max_effort > 0:
+                goal.command.effort = [self.gripper_max_effort]
+        self.gripper_client.send_goal_async(goal).add_done_callback(self.on_gripper_goal)
+
+    def on_gripper_goal(self, future):
+        try:
+            accepted = future.result().accepted
+        except Exception as e:  # the server went away between send and answer
+            self.problem('gripper_action', f'gripper action {self.gripper_action} failed: {e}')
+            return
+        if not accepted:
+            self.problem('gripper_action', f'gripper action {self.gripper_action} rejected the goal; the gripper '
+                                           'stays where it is')
 
     def moving(self):
         """Streams the current move; True while it is still running."""
