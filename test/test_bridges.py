@@ -526,6 +526,23 @@ def test_arm_bridge_sends_its_step_again_to_an_actor_that_comes_up_later(rig):
     r.spin_until(lambda: any(s.step > late[0].step for s in r.steps), timeout=30.0, what='the next Step')
 
 
+@pytest.mark.parametrize('server', ['absent', 'rejecting'])
+def test_arm_bridge_reports_a_gripper_action_that_is_absent_or_rejects_and_goes_on(rig, server):
+    r = rig('ur5', bridge_params={'gripper_action': 'gripper_cmd'})
+    if server == 'rejecting':
+        from control_msgs.action import GripperCommand
+        from rclpy.action import ActionServer, GoalResponse
+        r.server = ActionServer(r.probe, GripperCommand, 'gripper_cmd', lambda handle: GripperCommand.Result(),
+                                goal_callback=lambda goal: GoalResponse.REJECT)
+    expected = 'rejected the goal' if server == 'rejecting' else 'is not available'
+    r.answer(np.int64(4))  # every answer toggles the gripper
+    r.spin_until(lambda: r.warnings(expected), timeout=30.0, what=f'the report of a gripper action {server}')
+    steps = len(r.steps)
+    r.spin_until(lambda: len(r.steps) >= steps + 2, timeout=30.0, what='Steps going on')
+    assert not r.gripper, 'with gripper_action the gripper gets no topic commands'
+    assert len(r.warnings(expected)) == 1, 'reported once (throttled)'
+
+
 def test_arm_bridge_waits_without_actions_pause_sends_is_last_at_once_and_resume_starts_an_episode(rig):
     r = rig('ur5', bridge_params={'watchdog_timeout': 0.4})
     r.spin_until(lambda: r.steps, timeout=30.0, what='the first Step')   # no action comes
