@@ -25,13 +25,14 @@ The robot's bridge alone: driver topics <-> the agent's Step and Action (include
 
 Parameters: config/<bridge>.yaml, then config/<bridge>_sim.yaml where it exists for driver:=sim|gazebo (the
 twins' cameras differ from the real ones; the Gazebo worlds copy the twins' cameras). With driver:=real the
-bridge's relative driver topics are remapped onto the real driver's names (daydreamer_bringup.REAL_TOPICS);
+bridge's relative driver topics are remapped onto the real driver's names (daydreamer_bringup.REAL_TOPICS) and
+the real driver's parameters set (REAL_PARAMETERS: the UR5's Robotiq gripper action and joint);
 remap:='from:=to,from2:=to2' adds or replaces remappings.
 """
 
 import os
 
-from daydreamer_bringup import as_bool, BRIDGES, config_path, DRIVERS, REAL_TOPICS, ROBOTS
+from daydreamer_bringup import as_bool, BRIDGES, config_path, DRIVERS, REAL_PARAMETERS, REAL_TOPICS, ROBOTS
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, GroupAction, OpaqueFunction
 from launch.substitutions import LaunchConfiguration
@@ -60,6 +61,8 @@ def bridge(context):
     overrides = {'use_sim_time': as_bool(arg('use_sim_time'))}
     if executable == 'arm_bridge':
         overrides['robot'] = robot
+    if driver == 'real':
+        overrides.update(REAL_PARAMETERS.get(robot, {}))
     if executable == 'sphero_bridge' and driver == 'gazebo':
         overrides['command_interface'] = 'cmd_vel'  # the Gazebo model drives by velocity (its wheels are hidden)
     return [GroupAction([

@@ -528,3 +528,18 @@ def test_our_nodes_declare_every_parameter_the_launch_sets(evaluated, ros, tmp_p
         for fqn, code, run in codes:
             assert code == 0, f'{fqn} exited with {code} on Ctrl-C:\n{run.output()}'
     probe.destroy_node()
+
+
+def test_the_real_ur5_bridge_takes_the_robotiq_gripper_action_and_the_sim_does_not(evaluated):
+    def arm_bridge(case):
+        (node,) = [p for p in processes(evaluated, case) if p['kind'] == 'node' and p['executable'] == 'arm_bridge']
+        return node, node_parameters(node)
+    real, params = arm_bridge('ur5_real.launch.py:{}')
+    assert (params['gripper_joint'], params['gripper_open'], params['gripper_closed']) == (
+        'robotiq_85_left_knuckle_joint', 0.0, 0.8)
+    assert params['gripper_action'] == '/robotiq_gripper_controller/gripper_cmd'
+    assert params['gripper_action_type'] == ('GripperCommand' if os.environ.get('ROS_DISTRO') == 'humble'
+                                             else 'ParallelGripperCommand')
+    assert ('joint_states', '/joint_states') in [tuple(r) for r in real['remappings']]
+    _, sim = arm_bridge('ur5_sim.launch.py:{}')
+    assert not sim.get('gripper_action'), 'the twin takes gripper_controller/commands'

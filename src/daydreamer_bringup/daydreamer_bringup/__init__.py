@@ -47,11 +47,11 @@ REAL_TOPICS = {
     # A ros2_control driver for the A1 (joint_state_broadcaster, forward_position_controller, an IMU broadcaster
     # on imu/data) started in the robot's namespace needs no remapping.
     'a1': {},
-    # Universal_Robots_ROS2_Driver (global names) + a gripper driver taking [0 open .. 1 closed].
+    # Universal_Robots_ROS2_Driver (global names); the Robotiq 2F-85's joint states come on /joint_states too and
+    # its gripper action is a parameter (REAL_PARAMETERS).
     'ur5': {
         'joint_states': '/joint_states',
         'forward_position_controller/commands': '/forward_position_controller/commands',
-        'gripper_controller/commands': '/gripper_controller/commands',
     },
     # xarm_ros2 publishes under /xarm; its ros2_control path (xarm_controller) with a forward position controller.
     'xarm': {
@@ -61,6 +61,21 @@ REAL_TOPICS = {
     },
     # A self-written spherov2 driver in the robot's namespace (raw_motor, odom).
     'sphero': {},
+}
+
+
+# Bridge parameters for the real drivers, beyond config/<bridge>.yaml (which fits the twins).
+REAL_PARAMETERS = {
+    # The Robotiq 2F-85 (PickNikRobotics ros2_robotiq_gripper): its actuated joint, 0 open .. 0.8 closed, and its
+    # gripper action: Jazzy's parallel_gripper_action_controller speaks ParallelGripperCommand, Humble's
+    # gripper_controllers GripperCommand. Checked against the driver's controllers on mock hardware
+    # (test/test_drivers_mock.py).
+    'ur5': {
+        'gripper_joint': 'robotiq_85_left_knuckle_joint', 'gripper_open': 0.0, 'gripper_closed': 0.8,
+        'gripper_action': '/robotiq_gripper_controller/gripper_cmd',
+        'gripper_action_type': 'GripperCommand' if os.environ.get('ROS_DISTRO') == 'humble'
+        else 'ParallelGripperCommand',
+    },
 }
 
 
