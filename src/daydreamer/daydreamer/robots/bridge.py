@@ -501,7 +501,6 @@ class ArmAdapter:
         self.speed = float(speed)
         self.gripper_open = float(gripper_open)
         self.gripper_closed = self.STROKE[robot] if gripper_closed is None else float(gripper_closed)
-        self.joint_map = JointMap(self.joints)
 
     def gripper_pos(self, position):
         value = (float(position) - self.gripper_open) / (self.gripper_closed - self.gripper_open)
