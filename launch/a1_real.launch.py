@@ -21,7 +21,14 @@
 """
 The Unitree A1: real robot (its driver running) with the bridge, actor and learner.
 
-All arguments of real.launch.py apply:
+The driver is the legged SDK's ROS 2 node from unitreerobotics/unitree_ros2_to_real, at low level:
+
+  ros2 run unitree_legged_real ros2_udp LOWLEVEL
+
+It answers each ros2_unitree_legged_msgs/LowCmd on /low_cmd with one LowState on /low_state; the bridge
+(driver_interface: unitree_legged in config/a1_bridge.yaml) is remapped onto those (daydreamer_bringup.REAL_TOPICS)
+and streams LowCmd at command_rate. For a ros2_control A1 driver in the robot's namespace set driver_interface:
+ros2_control there. All arguments of real.launch.py apply:
 
   ros2 launch daydreamer_bringup a1_real.launch.py --show-args
 """

@@ -21,7 +21,11 @@
 """
 The Unitree A1: MuJoCo twin with the whole learning loop.
 
-All arguments of sim.launch.py apply:
+The twin speaks what the real driver speaks (unitree_ros2_to_real's `ros2_udp LOWLEVEL`, as in
+a1_real.launch.py): it answers each LowCmd on low_cmd with one LowState on low_state, and the bridge streams
+LowCmd (driver_interface: unitree_legged in config/sim.yaml and config/a1_bridge.yaml; ros2_control in both
+switches to joint_states, imu_sensor_broadcaster/imu and forward_position_controller/commands). The bridge
+republishes the joints on joint_states for robot_state_publisher. All arguments of sim.launch.py apply:
 
   ros2 launch daydreamer_bringup a1_sim.launch.py --show-args
 """

@@ -26,13 +26,15 @@ The robot's bridge alone: driver topics <-> the agent's Step and Action (include
 Parameters: config/<bridge>.yaml, then config/<bridge>_sim.yaml where it exists for driver:=sim|gazebo (the
 twins' cameras differ from the real ones; the Gazebo worlds copy the twins' cameras). With driver:=real the
 bridge's relative driver topics are remapped onto the real driver's names (daydreamer_bringup.REAL_TOPICS) and
-the real driver's parameters set (REAL_PARAMETERS: the UR5's Robotiq gripper action and joint);
+the real driver's parameters set (REAL_PARAMETERS: the arms' gripper actions at their global names); with
+driver:=gazebo the arms take Gazebo's forward command controllers (GAZEBO_PARAMETERS);
 remap:='from:=to,from2:=to2' adds or replaces remappings.
 """
 
 import os
 
-from daydreamer_bringup import as_bool, BRIDGES, config_path, DRIVERS, REAL_PARAMETERS, REAL_TOPICS, ROBOTS
+from daydreamer_bringup import (as_bool, BRIDGES, config_path, DRIVERS, GAZEBO_PARAMETERS, REAL_PARAMETERS,
+                                REAL_TOPICS, ROBOTS)
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, GroupAction, OpaqueFunction
 from launch.substitutions import LaunchConfiguration
@@ -63,8 +65,10 @@ def bridge(context):
         overrides['robot'] = robot
     if driver == 'real':
         overrides.update(REAL_PARAMETERS.get(robot, {}))
+    if driver == 'gazebo':
+        overrides.update(GAZEBO_PARAMETERS.get(robot, {}))
     if executable == 'sphero_bridge' and driver == 'gazebo':
-        overrides['command_interface'] = 'cmd_vel'  # the Gazebo model drives by velocity (its wheels are hidden)
+        overrides['command_interface'] = 'gazebo_cmd_vel'  # the Gazebo model drives by velocity (hidden wheels)
     return [GroupAction([
         PushRosNamespace(arg('namespace')),
         Node(package='robot_bridges', executable=executable, name=executable, output='screen',

@@ -26,7 +26,7 @@ Gazebo publishes the same driver-level topics as the MuJoCo twin and the real dr
   gz sim world config/gazebo/<robot>.sdf (ros_gz_sim gz_sim.launch.py; the fixed cameras live in the world)
   robot_state_publisher  robot_description = our URDF + Gazebo additions (daydreamer_bringup.gazebo)
   ros_gz_sim create      spawns the robot from robot_description
-  ros_gz_bridge          config/gazebo/<robot>_bridge.yaml: /clock, joint_states, imu/data, camera images, odom
+  ros_gz_bridge          config/gazebo/<robot>_bridge.yaml: /clock, joint_states, the A1's IMU, camera images, odom
   gz_ros2_control        config/gazebo/<robot>_controllers.yaml: forward_position_controller (+ gripper_controller)
   bridge, actor, learner (and rviz2), all on sim time
 

@@ -19,7 +19,14 @@
 # THE SOFTWARE.
 
 """
-The Sphero: real robot (its driver running) with the bridge, actor and learner.
+The Sphero: real robot with the bridge, actor and learner.
+
+Start the driver first, juehess/sphero_ros2 in its namespace /sphero, and an overhead camera node publishing
+/sphero/overhead_camera/image_raw; the bridge's raw_motor_command and set_stabilization are remapped onto
+/sphero/... (daydreamer_bringup.REAL_TOPICS), so any namespace:= works:
+
+  ros2 launch sphero_node sphero_launch.py
+  ros2 launch daydreamer_bringup sphero_real.launch.py
 
 All arguments of real.launch.py apply:
 

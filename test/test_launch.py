@@ -42,9 +42,12 @@ CONTRACT = {
     'imu/data': 'sensor_msgs/msg/Imu', 'camera/image_raw': 'sensor_msgs/msg/Image',
     'camera/depth/image_raw': 'sensor_msgs/msg/Image', 'overhead_camera/image_raw': 'sensor_msgs/msg/Image',
     'odom': 'nav_msgs/msg/Odometry', 'cmd_vel': 'geometry_msgs/msg/Twist',
-    'raw_motor': 'std_msgs/msg/Float64MultiArray',
+    'raw_motor_command': 'sphero_interfaces/msg/RawMotorCommand', 'set_stabilization': 'std_srvs/srv/SetBool',
     'forward_position_controller/commands': 'std_msgs/msg/Float64MultiArray',
     'gripper_controller/commands': 'std_msgs/msg/Float64MultiArray',
+    'xarm6_traj_controller/joint_trajectory': 'trajectory_msgs/msg/JointTrajectory',
+    'imu_sensor_broadcaster/imu': 'sensor_msgs/msg/Imu', 'low_cmd': 'ros2_unitree_legged_msgs/msg/LowCmd',
+    'low_state': 'ros2_unitree_legged_msgs/msg/LowState',
 }
 GZ_SIM_STUB = """from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, ExecuteProcess
@@ -109,7 +112,8 @@ def test_gazebo_bridge_config_names_only_contract_topics(robot):
         assert entry['gz_type_name'].startswith('gz.msgs.') and entry['direction'] in ('GZ_TO_ROS', 'ROS_TO_GZ')
     topics = {e['ros_topic_name'] for e in entries}
     assert {'/clock', 'joint_states'} <= topics
-    assert {'a1': {'imu/data'}, 'ur5': {'camera/image_raw'}, 'xarm': {'camera/image_raw', 'camera/depth/image_raw'},
+    assert {'a1': {'imu_sensor_broadcaster/imu'}, 'ur5': {'camera/image_raw'},
+            'xarm': {'camera/image_raw', 'camera/depth/image_raw'},
             'sphero': {'overhead_camera/image_raw', 'odom'}}[robot] <= topics
 
 
@@ -530,16 +534,18 @@ def test_our_nodes_declare_every_parameter_the_launch_sets(evaluated, ros, tmp_p
     probe.destroy_node()
 
 
-def test_the_real_ur5_bridge_takes_the_robotiq_gripper_action_and_the_sim_does_not(evaluated):
+def test_the_real_arm_bridges_take_the_drivers_global_names_and_the_sim_the_same_relative_ones(evaluated):
     def arm_bridge(case):
         (node,) = [p for p in processes(evaluated, case) if p['kind'] == 'node' and p['executable'] == 'arm_bridge']
         return node, node_parameters(node)
     real, params = arm_bridge('ur5_real.launch.py:{}')
-    assert (params['gripper_joint'], params['gripper_open'], params['gripper_closed']) == (
-        'robotiq_85_left_knuckle_joint', 0.0, 0.8)
     assert params['gripper_action'] == '/robotiq_gripper_controller/gripper_cmd'
-    assert params['gripper_action_type'] == ('GripperCommand' if os.environ.get('ROS_DISTRO') == 'humble'
-                                             else 'ParallelGripperCommand')
-    assert ('joint_states', '/joint_states') in [tuple(r) for r in real['remappings']]
-    _, sim = arm_bridge('ur5_sim.launch.py:{}')
-    assert not sim.get('gripper_action'), 'the twin takes gripper_controller/commands'
+    expected = {('joint_states', '/joint_states'),
+                ('forward_position_controller/commands', '/forward_position_controller/commands')}
+    assert expected <= {tuple(r) for r in real['remappings']}
+    real, params = arm_bridge('xarm_real.launch.py:{}')
+    assert params['gripper_action'] == '/xarm_gripper/gripper_action'
+    assert ('xarm6_traj_controller/joint_trajectory', '/xarm6_traj_controller/joint_trajectory') in [
+        tuple(r) for r in real['remappings']]
+    sim, params = arm_bridge('ur5_sim.launch.py:{}')
+    assert not params.get('gripper_action') and not sim['remappings'], 'the sim node offers the same names, relative'

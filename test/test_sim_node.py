@@ -7,8 +7,9 @@ sizes), /clock with publish_clock, and its twin obeys the commands of the contra
 
 import time
 
+from builtin_interfaces.msg import Duration
+from control_msgs.action import GripperCommand, ParallelGripperCommand
 from daydreamer_ros import qos
-from geometry_msgs.msg import Twist
 from nav_msgs.msg import Odometry
 import numpy as np
 import pytest
@@ -19,31 +20,37 @@ from robot_bridges.sim_node import SimNode
 from ros_testing import INFRASTRUCTURE, wait_for_matches
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import Image, Imu, JointState
+from sphero_interfaces.msg import RawMotorCommand
 from std_msgs.msg import Float64MultiArray
+from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
-from daydreamer.envs.arm import CONFIGS
-from daydreamer.robots import a1
+from daydreamer.robots import a1, arm
 
 
 NS = '/robot'
 COMMANDS = '/robot/forward_position_controller/commands'
 DRIVER = {   # robot -> (published {topic: type}, subscribed {topic: type}), besides /clock
-    'a1': ({'/robot/joint_states': JointState, '/robot/imu/data': Imu}, {COMMANDS: Float64MultiArray}),
-    'ur5': ({'/robot/joint_states': JointState, '/robot/camera/image_raw': Image},
-            {COMMANDS: Float64MultiArray, '/robot/gripper_controller/commands': Float64MultiArray}),
+    'a1': ({'/robot/joint_states': JointState, '/robot/imu_sensor_broadcaster/imu': Imu},
+           {COMMANDS: Float64MultiArray}),
+    # the arms: the real drivers' controllers (daydreamer.robots.arm.DRIVERS); their grippers are action servers
+    'ur5': ({'/robot/joint_states': JointState, '/robot/camera/image_raw': Image}, {COMMANDS: Float64MultiArray}),
     'xarm': ({'/robot/joint_states': JointState, '/robot/camera/image_raw': Image,
               '/robot/camera/depth/image_raw': Image},
-             {COMMANDS: Float64MultiArray, '/robot/gripper_controller/commands': Float64MultiArray}),
+             {'/robot/xarm6_traj_controller/joint_trajectory': JointTrajectory}),
     'sphero': ({'/robot/odom': Odometry, '/robot/overhead_camera/image_raw': Image},
-               {'/robot/raw_motor': Float64MultiArray, '/robot/cmd_vel': Twist}),
+               {'/robot/raw_motor_command': RawMotorCommand}),
 }
+# QoS where the driver's is not sensor data: sphero_node's odom publisher is rclpy's default (reliable, depth 10)
+DRIVER_QOS = {'/robot/odom': qos.COMMAND}
+# The A1 here speaks ros2_control (its default, the legged SDK's low_cmd -> low_state: test/test_a1_drivers.py).
+PARAMS = {'a1': {'driver_interface': 'ros2_control'}}
 
 
 class Rig:
     """A sim node and a test node that records everything the sim publishes, spun by one executor."""
 
     def __init__(self, robot, **params):
-        params = {'robot': robot, 'camera_rate': 20.0, **params}
+        params = {'robot': robot, 'camera_rate': 20.0, **PARAMS.get(robot, {}), **params}
         self.sim = SimNode(namespace=NS, parameter_overrides=[Parameter(k, value=v) for k, v in params.items()])
         self.node = rclpy.create_node('probe', namespace=NS)
         self.received = {}
@@ -103,7 +110,7 @@ def rig(ros):
 def joint_names(robot):
     if robot == 'a1':
         return list(a1.JOINT_NAMES)
-    return list(CONFIGS[robot].joints) + [CONFIGS[robot].finger]
+    return list(arm.DRIVERS[robot].joints) + [arm.DRIVERS[robot].gripper_joint]
 
 
 @pytest.mark.parametrize('robot', ['a1', 'ur5', 'xarm', 'sphero'])
@@ -115,7 +122,7 @@ def test_sim_publishes_exactly_the_driver_topics(rig, robot):
     assert set(pubs) == set(published) | {'/clock'}
     assert set(subs) == set(subscribed)
     for topic, msg_type in published.items():
-        assert pubs[topic].msg_type is msg_type and pubs[topic].qos_profile == qos.SENSOR, topic
+        assert pubs[topic].msg_type is msg_type and pubs[topic].qos_profile == DRIVER_QOS.get(topic, qos.SENSOR), topic
     assert pubs['/clock'].msg_type is Clock and pubs['/clock'].qos_profile == qos.CLOCK
     for topic, msg_type in subscribed.items():
         assert subs[topic].msg_type is msg_type and subs[topic].qos_profile == qos.COMMAND, topic
@@ -142,10 +149,20 @@ def test_sim_publishes_exactly_the_driver_topics(rig, robot):
     assert len(state.position) == len(state.velocity) == len(state.effort) == len(state.name)
     assert np.isfinite(state.position).all()
     if robot == 'a1':
-        imu = r.last('/robot/imu/data')
+        imu = r.last('/robot/imu_sensor_broadcaster/imu')
         q = np.array([imu.orientation.w, imu.orientation.x, imu.orientation.y, imu.orientation.z])
         assert abs(np.linalg.norm(q) - 1) < 1e-6 and imu.linear_acceleration.z > 5.0, 'standing: gravity up'
         return
+    from rclpy.action import get_action_server_names_and_types_by_node
+
+    def servers():
+        return dict(get_action_server_names_and_types_by_node(r.node, 'sim', NS))
+    gripper_action = f'{NS}/{arm.DRIVERS[robot].gripper_action}'
+    # (the graph may still list the previous test's sim node for a moment)
+    r.spin_until(lambda: list(servers()) == [gripper_action], what=f'exactly the action server {gripper_action}')
+    actions = servers()
+    assert actions[gripper_action] == [{'ur5': 'control_msgs/action/ParallelGripperCommand',
+                                        'xarm': 'control_msgs/action/GripperCommand'}[robot]]
     image = r.last('/robot/camera/image_raw')
     assert (image.encoding, image.height, image.width) == ('rgb8', 64, 64)
     if robot == 'xarm':
@@ -185,48 +202,72 @@ def test_a1_sim_follows_joint_commands_and_drops_bad_ones(rig, ros_log):
 
 @pytest.mark.parametrize('robot', ['ur5', 'xarm'])
 def test_arm_sim_follows_joint_and_gripper_commands(rig, robot):
+    """A goal of the gripper action; then UR5 forward_position_controller targets, xArm a JointTrajectory."""
+    from rclpy.action import ActionClient
+    driver = arm.DRIVERS[robot]
     r = rig(robot)
-    joints = r.publisher(Float64MultiArray, 'forward_position_controller/commands')
-    gripper = r.publisher(Float64MultiArray, 'gripper_controller/commands')
     r.spin_until(lambda: len(r.received.get('/robot/joint_states', [])) >= 5, what='joint_states')
     start = np.array(r.last('/robot/joint_states').position)
+    assert start[6] < 0.1 * driver.gripper_closed, 'the gripper starts open'
+    action_type = {'ur5': ParallelGripperCommand, 'xarm': GripperCommand}[robot]
+    client = ActionClient(r.node, action_type, driver.gripper_action)
+    assert client.wait_for_server(timeout_sec=10.0)
+    goal = action_type.Goal()
+    if robot == 'ur5':
+        goal.command.name, goal.command.position = [driver.gripper_joint], [driver.gripper_closed]
+    else:
+        goal.command.position = driver.gripper_closed
+    sent = client.send_goal_async(goal)
+    r.spin_until(lambda: sent.done(), what='the goal accepted')
+    assert sent.result().accepted
+    result = sent.result().get_result_async()
+    r.spin_until(lambda: result.done(), what='the gripper goal finished')
+    closed = result.result().result
+    position = closed.position if robot == 'xarm' else closed.state.position[0]
+    # closed, or stalled on the ball (the xArm twin starts with its fingers around it: ~0.48 of the stroke)
+    assert position > 0.3 * driver.gripper_closed and closed.reached_goal != closed.stalled
+    assert closed.reached_goal == (abs(position - driver.gripper_closed) < 0.01 * driver.gripper_closed)
+    r.spin(0.1)
+    assert abs(r.last('/robot/joint_states').position[6] - position) < 0.02 * driver.gripper_closed
+
     target = start[:6].copy()
     target[0] += 0.2
-    joints.publish(Float64MultiArray(data=[float(v) for v in target]))
-    gripper.publish(Float64MultiArray(data=[1.0]))
-    stroke = CONFIGS[robot].stroke
+    if robot == 'ur5':
+        r.publisher(Float64MultiArray, 'forward_position_controller/commands').publish(
+            Float64MultiArray(data=[float(v) for v in target]))
+    else:   # the joints in another order, two points 0.3 s apart
+        trajectory = r.publisher(JointTrajectory, 'xarm6_traj_controller/joint_trajectory')
+        order = list(reversed(driver.joints))
+        middle = (start[:6] + target) / 2
+        points = [JointTrajectoryPoint(positions=[float(q[driver.joints.index(n)]) for n in order],
+                                       time_from_start=Duration(sec=0, nanosec=t)) for q, t in
+                  ((middle, 300_000_000), (target, 600_000_000))]
+        trajectory.publish(JointTrajectory(joint_names=order, points=points))
 
     def there():
         q = np.array(r.last('/robot/joint_states').position)
-        return np.abs(q[:6] - target).max() < 0.02 and q[6] > 0.5 * stroke
-    r.spin_until(there, what='the joints at their targets and the fingers closed')
-    assert start[6] < 0.1 * stroke, 'the fingers start open'
+        return np.abs(q[:6] - target).max() < 0.02
+    r.spin_until(there, what='the joints at their targets')
 
 
-@pytest.mark.parametrize('topic', ['raw_motor', 'cmd_vel'])
-def test_sphero_sim_drives_on_raw_motor_and_cmd_vel_and_stops_without_commands(rig, topic):
-    r = rig('sphero', command_timeout=0.3)
+def test_sphero_sim_drives_on_raw_motor_command_and_stops_without_commands(rig):
+    r = rig('sphero')
     r.spin_until(lambda: '/robot/odom' in r.received, what='odom')
     start = r.last('/robot/odom').pose.pose.position
-    if topic == 'raw_motor':
-        command, message = (Float64MultiArray, topic), Float64MultiArray(data=[0.5, 0.5])
-    else:
-        message = Twist()
-        message.linear.x = 0.8
-        command = (Twist, topic)
+    command, message = (RawMotorCommand, 'raw_motor_command'), RawMotorCommand(left=128, right=128)
 
     def moved():
         odom = r.last('/robot/odom')
         return np.hypot(odom.pose.pose.position.x - start.x, odom.pose.pose.position.y - start.y)
 
     # The physics runs on a wall-clock timer and falls behind on a loaded machine: wait for the motion
-    # (up to 4 s, the command re-sent well within command_timeout) rather than for a fixed time.
+    # (up to 4 s, the command re-sent every 0.2 s: each drives 0.2 s) rather than for a fixed time.
     publisher = r.publisher(*command)
-    for _ in range(40):
+    for _ in range(20):
         publisher.publish(message)
-        r.spin(0.1)
+        r.spin(0.2)
         if moved() > 0.03 and r.last('/robot/odom').twist.twist.linear.x > 0.1:
             break
     assert moved() > 0.03 and r.last('/robot/odom').twist.twist.linear.x > 0.1
-    # command_timeout passes: the motors stop and the ball rolls out
+    # no more commands: the queued ones run out, the motors stop and the ball rolls out
     r.spin_until(lambda: abs(r.last('/robot/odom').twist.twist.linear.x) < 0.05, timeout=5.0, what='a stop')

@@ -282,7 +282,7 @@ def stream(env, adapter, moves, rate=100.0):
 def test_arm_adapter_observation_matches_the_env(ur5):
     adapter = bridge.ArmAdapter('ur5', seed=0)
     state = ur5.driver_state()
-    gripper = adapter.gripper_pos(state['gripper_position'] * adapter.STROKE['ur5'])
+    gripper = adapter.gripper_pos(adapter.gripper_joint_position(state['gripper_position']))
     obs = adapter.observe(state['position'], gripper, state['rgb'])
     env_obs = ur5._obs(0.0, False)
     for key in ('cartesian_position', 'joint_positions', 'gripper_pos'):
@@ -346,26 +346,25 @@ def test_sphero_adapter_matches_the_env_and_maps_motors():
         assert logs['log_success'] == float(env_obs['log_success'])
     finally:
         env.close()
-    assert bridge.SpheroAdapter.motors([1.0, -2.0]) == [70 / 255, -70 / 255]
-    assert bridge.SpheroAdapter.motors([np.nan, 0.5]) == [0.0, 35 / 255]
+    assert bridge.SpheroAdapter.motors([1.0, -2.0]) == (70, -70), "raw powers of 255: the driver's integers"
+    assert bridge.SpheroAdapter.motors([np.nan, 0.5]) == (0, 35)
+    assert all(type(v) is int for v in bridge.SpheroAdapter.motors([0.3, -0.3]))
     plan = adapter.reset_plan()
-    assert len(plan) == 6 and plan[-1] == ([0.0, 0.0], 4.0)
-    assert all(abs(v) == pytest.approx(100 / 255) for motors, _ in plan[:5] for v in motors)
+    assert len(plan) == 6 and plan[-1] == ((0, 0), 4.0)
+    assert all(abs(v) == 100 and type(v) is int for motors, _ in plan[:5] for v in motors)
     with pytest.raises(bridge.BadDriverData, match='RGB uint8'):
         adapter.observe(np.zeros((120, 160), np.uint8))
     short = bridge.SpheroAdapter(reset_moves=2, reset_move_seconds=0.3, reset_wait_seconds=0.1, seed=0).reset_plan()
     assert [seconds for _, seconds in short] == [0.3, 0.3, 0.1]
 
 
-def test_sphero_cmd_vel_mapping_round_trips_and_follows_rep103():
+def test_sphero_gazebo_velocity_mapping_follows_rep103():
     v, w = bridge.motors_to_twist([0.5, 0.5])
     assert v == pytest.approx(0.5 * bridge.SPHERO_FULL_SPEED) and w == 0.0
     v, w = bridge.motors_to_twist([-0.2, 0.2])   # right wheel forward: turn left (counter-clockwise, w > 0)
     assert v == 0.0 and w == pytest.approx(0.2 * bridge.SPHERO_FULL_SPEED / bridge.SPHERO_TURN_RADIUS)
-    for motors in ([0.3, -0.7], [1.0, 0.25], [0.0, 0.0]):
-        assert bridge.twist_to_motors(*bridge.motors_to_twist(motors)) == pytest.approx(motors)
-        assert bridge.twist_to_motors(*bridge.motors_to_twist(motors, 0.5, 0.1), 0.5, 0.1) == pytest.approx(motors)
-    assert bridge.twist_to_motors(10.0, 0.0) == [1.0, 1.0], 'clipped to full power'
+    v, w = bridge.motors_to_twist([0.3, -0.7], 0.5, 0.1)
+    assert v == pytest.approx(0.5 * -0.2) and w == pytest.approx(0.5 * -1.0 / 0.2)
 
 
 def test_bad_driver_data_kinds_are_distinct():

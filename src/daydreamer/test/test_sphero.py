@@ -69,6 +69,14 @@ def test_motor_command_scales_truncates_and_clips():
     assert len(moves) == 5 and all(abs(v) == 100 for move in moves for v in move)
 
 
+def test_driver_units_and_clipping():
+    # sphero_ros2's RawMotorCommand: int32 left / right, clipped by the driver to [-255, 255]
+    assert robot.clip_raw(300, -1000) == (255, -255) and robot.clip_raw(-70, 70) == (-70, 70)
+    assert all(type(v) is int for v in robot.clip_raw(np.int32(5), 2 ** 31 - 1))
+    assert robot.DRIVER_COMMAND_SECONDS == 0.2 and robot.DRIVER_QUEUE_DEPTH == 10
+    assert max(robot.motor_command([1.0, 1.0])) <= robot.RAW_MAX
+
+
 def test_rgb_to_hsv_matches_opencv_convention():
     pixels = np.random.default_rng(0).integers(0, 256, (500, 3), dtype=np.uint8)
     hsv = robot.rgb_to_hsv(pixels).astype(int)

@@ -64,8 +64,9 @@ def innermost(env):
 
 def rollout(robot, actions=None):
     """
-    Step the robot's twin; return {'actions', 'reward', 'is_last', 'keys': {key: {dtype, shape, per step: values
-    (float keys) or sha256 (the others)}}}.
+    Step the robot's twin; return its actions, rewards, is_last flags and observations.
+
+    Observations: {key: {dtype, shape, per step: values (float keys) or sha256 (the others)}}.
 
     Without `actions` (recording) they are chosen: two of three by the twin's scripted policy (the arms' pick and
     place, so that the rollout grasps and is rewarded), every third a seeded uniform sample.

@@ -38,45 +38,65 @@ FIXED_BASE = {'a1': False, 'ur5': True, 'xarm': True, 'sphero': False}
 # The robot's camera topic shown in rviz (the A1 has none on the real robot).
 CAMERAS = {'a1': '', 'ur5': 'camera/image_raw', 'xarm': 'camera/image_raw', 'sphero': 'overhead_camera/image_raw'}
 
-# Our relative topic -> the real driver's topic (robot_tasks.md). The bridge runs in the robot's namespace and
-# the vendor drivers publish at their own names, so real.launch.py remaps; remap:='from:=to,...' adds or replaces.
-# Cameras are not remapped: arm_bridge takes exactly 64x64 rgb8 on camera/image_raw (xArm also 32FC1 metres on
-# camera/depth/image_raw), so a camera pipeline (e.g. image_proc's resize, depth_image_proc's convert_metric)
-# publishes into the robot's namespace; the Sphero's overhead camera node publishes overhead_camera/image_raw.
+# Our relative topic -> the real driver's topic. The bridge runs in the robot's namespace and the vendor drivers
+# publish at their own names, so real.launch.py remaps; remap:='from:=to,...' adds or replaces. Cameras are not
+# remapped: the camera driver publishes into the robot's namespace (camera/image_raw, rgb8 or bgr8 of any size;
+# the xArm's camera/depth/image_raw, 16UC1 or 32FC1), or remap:= points the bridge at it.
+
+
+def _arm_topics(robot):
+    """Return the arm driver's topics (daydreamer.robots.arm.DRIVERS); its stock launch files use global names."""
+    from daydreamer.robots.arm import DRIVERS
+    driver = DRIVERS[robot]
+    command = 'commands' if driver.arm_command == 'forward_position' else 'joint_trajectory'
+    return {'joint_states': '/joint_states',
+            f'{driver.arm_controller}/{command}': f'/{driver.arm_controller}/{command}'}
+
+
 REAL_TOPICS = {
-    # A ros2_control driver for the A1 (joint_state_broadcaster, forward_position_controller, an IMU broadcaster
-    # on imu/data) started in the robot's namespace needs no remapping.
-    'a1': {},
-    # Universal_Robots_ROS2_Driver (global names); the Robotiq 2F-85's joint states come on /joint_states too and
-    # its gripper action is a parameter (REAL_PARAMETERS).
-    'ur5': {
-        'joint_states': '/joint_states',
-        'forward_position_controller/commands': '/forward_position_controller/commands',
+    # The legged SDK's ROS 2 driver, unitree_ros2_to_real: `ros2 run unitree_legged_real ros2_udp LOWLEVEL` (node
+    # node_ros2_udp, root namespace) answers each LowCmd on /low_cmd with one LowState on /low_state. With the
+    # bridge's driver_interface:=ros2_control instead, a ros2_control driver started in the robot's namespace
+    # (joint_states, imu_sensor_broadcaster/imu, forward_position_controller/commands) needs no remapping.
+    'a1': {'low_cmd': '/low_cmd', 'low_state': '/low_state'},
+    # Universal_Robots_ROS2_Driver (ur_control.launch.py initial_joint_controller:=forward_position_controller);
+    # the Robotiq 2F-85's joint states come on /joint_states too, in messages of their own.
+    'ur5': _arm_topics('ur5'),
+    # xarm_ros2's ros2_control path (xarm_controller's launch files: xarm6_traj_controller, joint_state_broadcaster
+    # on /joint_states, both in the root namespace by default).
+    'xarm': _arm_topics('xarm'),
+    # juehess/sphero_ros2: `ros2 launch sphero_node sphero_launch.py` starts the driver in the namespace /sphero
+    # (raw_motor_command, set_stabilization, odom); absolute names, so the bridge reaches it from any namespace.
+    'sphero': {
+        'raw_motor_command': '/sphero/raw_motor_command',
+        'set_stabilization': '/sphero/set_stabilization',
     },
-    # xarm_ros2 publishes under /xarm; its ros2_control path (xarm_controller) with a forward position controller.
-    'xarm': {
-        'joint_states': '/xarm/joint_states',
-        'forward_position_controller/commands': '/xarm/forward_position_controller/commands',
-        'gripper_controller/commands': '/xarm/gripper_controller/commands',
-    },
-    # A self-written spherov2 driver in the robot's namespace (raw_motor, odom).
-    'sphero': {},
 }
 
 
-# Bridge parameters for the real drivers, beyond config/<bridge>.yaml (which fits the twins).
-REAL_PARAMETERS = {
-    # The Robotiq 2F-85 (PickNikRobotics ros2_robotiq_gripper): its actuated joint, 0 open .. 0.8 closed, and its
-    # gripper action: Jazzy's parallel_gripper_action_controller speaks ParallelGripperCommand, Humble's
-    # gripper_controllers GripperCommand. Checked against the driver's controllers on mock hardware
-    # (test/test_drivers_mock.py).
-    'ur5': {
-        'gripper_joint': 'robotiq_85_left_knuckle_joint', 'gripper_open': 0.0, 'gripper_closed': 0.8,
-        'gripper_action': '/robotiq_gripper_controller/gripper_cmd',
-        'gripper_action_type': 'GripperCommand' if os.environ.get('ROS_DISTRO') == 'humble'
-        else 'ParallelGripperCommand',
-    },
-}
+# Bridge parameters for the real drivers, beyond config/<bridge>.yaml: the arms' gripper action at its global
+# name (the bridges' defaults are the real drivers' interfaces, daydreamer.robots.arm.DRIVERS, which the sim node
+# offers too; checked against the drivers' controllers on mock hardware in test/test_drivers_mock.py).
+def _gripper_action(robot):
+    from daydreamer.robots.arm import DRIVERS
+    return '/' + DRIVERS[robot].gripper_action
+
+
+REAL_PARAMETERS = {'ur5': {'gripper_action': _gripper_action('ur5')},
+                   'xarm': {'gripper_action': _gripper_action('xarm')}}
+
+
+def _gazebo_arm(robot):
+    """Gazebo runs our URDF (the twin's finger joint, metres) with config/gazebo/<robot>_controllers.yaml."""
+    from daydreamer.envs.arm import CONFIGS
+    return {'arm_command': 'forward_position', 'arm_controller': 'forward_position_controller',
+            'gripper_command': 'forward_position', 'gripper_controller': 'gripper_controller',
+            'gripper_joint': CONFIGS[robot].finger, 'gripper_open': 0.0, 'gripper_closed': CONFIGS[robot].stroke}
+
+
+# Bridge parameters under Gazebo (driver:=gazebo): its forward command controllers, not the real drivers'.
+GAZEBO_PARAMETERS = {'ur5': _gazebo_arm('ur5'), 'xarm': _gazebo_arm('xarm'),
+                     'a1': {'driver_interface': 'ros2_control'}}   # gz_ros2_control + the IMU bridged from gz
 
 
 def words(text):

@@ -41,7 +41,8 @@ def test_every_robot_has_a_bridge_urdf_frame_and_parameter_file(robot):
     assert bringup.BRIDGES[robot] in ('a1_bridge', 'arm_bridge', 'sphero_bridge')
     assert (PKG / 'config' / f'{bringup.BRIDGES[robot]}.yaml').is_file()
     assert set(bringup.REAL_TOPICS[robot]) <= {'joint_states', 'imu/data', 'forward_position_controller/commands',
-                                               'gripper_controller/commands', 'raw_motor', 'odom'}
+                                               'xarm6_traj_controller/joint_trajectory', 'raw_motor_command',
+                                               'set_stabilization', 'odom', 'low_cmd', 'low_state'}
 
 
 def test_launch_argument_helpers():

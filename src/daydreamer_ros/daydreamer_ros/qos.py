@@ -44,6 +44,8 @@ EXPERIENCE_ACK = _profile(100)
 WEIGHTS = _profile(1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
 LATCHED = _profile(1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
 COMMAND = _profile(10)
+# The Unitree legged SDK's ROS 2 driver (unitree_ros2_to_real ros2_udp): low_cmd / low_state, reliable, depth 1.
+UNITREE = _profile(1)
 IMAGINATION = _profile(1)
 DIAGNOSTICS = _profile(10)
 CLOCK = _profile(1)

@@ -31,13 +31,16 @@ image_width (area averaging; depth nearest-neighbour, scaled to its own resoluti
 (+1 grasp, -1 drop, +10 placement), exactly as the twin's env.
 
 An Action (discrete index 0..5) becomes the core's Cartesian moves (`daydreamer.robots.arm.PickPlace`),
-each a straight tool line turned into joint targets by the arm's kinematic model (IK on its URDF) and
-streamed on `forward_position_controller/commands` at `command_rate` with the tool's mean speed bounded by
-`speed` (the streaming controllers ignore the driver's speed scaling); gripper moves go to
-`gripper_controller/commands` ([0 open .. 1 closed]) or, with `gripper_action` set, to a
-control_msgs action (`gripper_action_type`: GripperCommand for xarm_gripper and Humble's gripper_controllers,
-ParallelGripperCommand for Jazzy's parallel_gripper_action_controller, the Robotiq driver's) as the joint
-position gripper_open / gripper_closed. Moves block: the next move starts when the joints
+each a straight tool line turned into joint targets by the arm's kinematic model (IK on its URDF), timed so
+that the tool's mean speed is `speed`. The commands speak the real driver's controllers (defaults from
+`daydreamer.robots.arm.DRIVERS`, which the sim node offers too): `arm_command` 'forward_position' streams the
+targets at `command_rate` on `<arm_controller>/commands` (the UR driver's forward_position_controller, which
+ignores the speed scaling, so `speed` bounds it); 'joint_trajectory' sends each move as one JointTrajectory on
+`<arm_controller>/joint_trajectory` (xarm_ros2's xarm6_traj_controller). `gripper_command` sends the gripper
+joint to gripper_open / gripper_closed (its own units): through a control_msgs action at `gripper_action`
+('GripperCommand': xarm_api's xarm_gripper/gripper_action, Humble's gripper_action_controller;
+'ParallelGripperCommand': Jazzy's parallel_gripper_action_controller, the Robotiq driver's) or a topic of
+`gripper_controller` ('forward_position', 'joint_trajectory'). Moves block: the next move starts when the joints
 settle within `settle_tolerance` rad (or after `settle_timeout` s, with a warning), so the control period
 is long (seconds), as on the real robots. After the moves the reward's follow-up moves (the placement
 routine) run, then the next Step goes out. Episodes: `episode_length` (100) steps with the scripted reset.
@@ -49,13 +52,17 @@ for an action sends the Step with is_last at once.
 Parameters: robot ('ur5'), control_rate (20.0: nominal; the Steps' control_period is watchdog_timeout, the
 actor's time budget for an answer), episode_length (100),
 watchdog_timeout (10.0 s), stale_timeout (0.5 s), command_rate (50.0 Hz), speed (0.1 m/s),
-settle_tolerance (0.01 rad), settle_timeout (3.0 s), gripper_joint ('' = the twin's finger joint),
-gripper_open / gripper_closed (joint positions; default 0 and the twin's finger travel), image_height /
+settle_tolerance (0.01 rad), settle_timeout (3.0 s), arm_command, arm_controller, gripper_command,
+gripper_controller, gripper_action, gripper_joint, gripper_open, gripper_closed (the driver's), gripper_max_effort
+(0: the controller's), image_height /
 image_width (64), camera_crop ([0, 0, 0, 0]: the whole frame), seed (0); the calibration of a real setup:
 left_bin / right_bin ([x_min, y_min, x_max, y_max] m in the robot's base frame), z_table, z_hover, z_reset (m);
 their defaults are the reference's (daydreamer.robots.arm.WORKSPACES).
 """
 
+import os
+
+from builtin_interfaces.msg import Duration
 from daydreamer import images as codec
 from daydreamer.config import ConfigError
 from daydreamer.robots import arm, bridge
@@ -63,12 +70,15 @@ from daydreamer_ros import images, qos, runner
 import numpy as np
 from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Float64MultiArray
+from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
 from .common import BridgeNode, floats
 
 GRIPPER_SETTLE = 0.3   # s the gripper position must stay still to count as settled
-GRIPPER_ACTION_TYPES = ('GripperCommand', 'ParallelGripperCommand')
-GRIPPER_TIMEOUT = 2.0  # s
+HOLD_TIME = 0.1       # s: a trajectory that holds the arm reaches the measured pose in this time
+GRIPPER_MOVE = 0.5    # s: a gripper trajectory's duration
+GRIPPER_TIMEOUT = 2.0  # s a gripper move may take before the next move starts
+GRIPPER_GOAL_TIMEOUT = 5.0  # s a gripper action may take to finish its goal before it is canceled
 
 
 class ArmBridge(BridgeNode):
@@ -83,9 +93,33 @@ class ArmBridge(BridgeNode):
         speed = self.param('speed', 0.1, 'mean tool speed of a move (m/s)')
         self.settle_tolerance = self.param('settle_tolerance', 0.01, 'rad: a move ends when the joints are this close')
         self.settle_timeout = self.param('settle_timeout', 3.0, 's to wait for the joints to settle')
-        gripper_joint = self.param('gripper_joint', '', "the gripper's joint ('' = the twin's)")
-        gripper_open = self.param('gripper_open', 0.0, 'gripper joint position when open')
-        gripper_closed = self.param('gripper_closed', -1.0, 'gripper joint position when closed (< 0: the twin)')
+        driver = arm.DRIVERS.get(self.robot)
+        if driver is None:
+            raise ConfigError(f"parameter robot must be one of {', '.join(arm.DRIVERS)}, not '{self.robot}'")
+        # The real driver's interface is the default (robots.arm.DRIVERS); the sim node offers the same.
+        self.arm_command = self.param('arm_command', driver.arm_command, "'forward_position' (Float64MultiArray "
+                                      "on <arm_controller>/commands) or 'joint_trajectory' (one JointTrajectory "
+                                      'per move on <arm_controller>/joint_trajectory)')
+        arm_controller = self.param('arm_controller', driver.arm_controller, "the arm's controller")
+        self.gripper_command = self.param(
+            'gripper_command', driver.gripper_command_for(os.environ.get('ROS_DISTRO')),
+            "'GripperCommand' or 'ParallelGripperCommand' (a control_msgs action at gripper_action), "
+            "'forward_position' or 'joint_trajectory' (topics of gripper_controller)")
+        for name, value, valid in (('arm_command', self.arm_command, arm.ARM_COMMANDS),
+                                   ('gripper_command', self.gripper_command, arm.GRIPPER_COMMANDS)):
+            if value not in valid:
+                raise ConfigError(f"parameter {name} must be one of {', '.join(valid)}, not '{value}'")
+        gripper_controller = self.param('gripper_controller', driver.gripper_controller,
+                                        "the gripper's controller (gripper_command forward_position or "
+                                        'joint_trajectory)')
+        self.gripper_action = self.param('gripper_action', driver.gripper_action,
+                                         'the gripper action (gripper_command GripperCommand or '
+                                         'ParallelGripperCommand)')
+        self.gripper_max_effort = self.param('gripper_max_effort', 0.0, 'GripperCommand max_effort (0: the '
+                                             "controller's own)")
+        self.gripper_joint = self.param('gripper_joint', driver.gripper_joint, "the gripper's actuated joint")
+        gripper_open = self.param('gripper_open', driver.gripper_open, 'gripper joint position when open')
+        gripper_closed = self.param('gripper_closed', driver.gripper_closed, 'gripper joint position when closed')
         size = (self.param('image_height', 64, "the agent's image height"),
                 self.param('image_width', 64, "the agent's image width"))
         crop = self.param('camera_crop', [0, 0, 0, 0], 'x, y, width, height (px of the colour image) of the region '
@@ -93,9 +127,7 @@ class ArmBridge(BridgeNode):
         if len(crop) != 4 or min(crop) < 0:
             raise ConfigError(f'parameter camera_crop must be [x, y, width, height] (4 pixel counts >= 0), not {crop}')
         seed = self.param('seed', 0, 'seed of the scripted resets')
-        robot_ws = arm.WORKSPACES.get(self.robot)
-        if robot_ws is None:
-            raise ConfigError(f"parameter robot must be one of {', '.join(arm.WORKSPACES)}, not '{self.robot}'")
+        robot_ws = arm.WORKSPACES[self.robot]
         calibration = {}
         for side in ('left', 'right'):
             default = [float(v) for v in (*getattr(robot_ws, f'{side}_min'), *getattr(robot_ws, f'{side}_max'))]
@@ -109,11 +141,9 @@ class ArmBridge(BridgeNode):
         except ValueError as e:
             raise ConfigError(str(e)) from None
         self.adapter = bridge.ArmAdapter(self.robot, size=size, seed=seed, speed=speed, gripper_open=gripper_open,
-                                         gripper_closed=None if gripper_closed < 0 else gripper_closed, crop=crop,
-                                         workspace=workspace)
+                                         gripper_closed=gripper_closed, crop=crop, workspace=workspace)
         if self.adapter.depth:
             self.fresh.times['camera/depth/image_raw'] = None
-        self.gripper_joint = gripper_joint or self.adapter.gripper_joint
         self.joint_states = bridge.JointStates()
         self.missing_joints = ''  # what the joint states lack, while they do
         self.q = self.gripper = self.rgb = self.depth = None
@@ -124,25 +154,23 @@ class ArmBridge(BridgeNode):
         self.held_until = 0.0
         self.reward, self.target_q = 0.0, None
         self.last_gripper = (None, 0.0)
-        self.joint_pub = self.create_publisher(Float64MultiArray, 'forward_position_controller/commands', qos.COMMAND)
-        self.gripper_pub = self.create_publisher(Float64MultiArray, 'gripper_controller/commands', qos.COMMAND)
-        # Real grippers take control_msgs/GripperCommand (the Robotiq's GripperActionController, xarm_gripper).
-        self.gripper_action = self.param('gripper_action', '', 'the gripper action, e.g. '
-                                         "'/robotiq_gripper_controller/gripper_cmd' ('': gripper_controller/commands)")
-        self.gripper_max_effort = self.param('gripper_max_effort', 0.0, 'GripperCommand max_effort (0: the '
-                                             "controller's own)")
-        self.gripper_action_type = self.param(
-            'gripper_action_type', 'GripperCommand', "control_msgs action of gripper_action: 'GripperCommand' "
-            "(xarm_gripper; Humble's gripper_controllers) or 'ParallelGripperCommand' (Jazzy's "
-            'parallel_gripper_action_controller, which the Robotiq driver runs)')
-        if self.gripper_action_type not in GRIPPER_ACTION_TYPES:
-            raise ConfigError(f"parameter gripper_action_type must be one of {', '.join(GRIPPER_ACTION_TYPES)}, "
-                              f"not '{self.gripper_action_type}'")
-        self.gripper_client = None
-        if self.gripper_action:
+        if self.arm_command == 'forward_position':
+            self.joint_pub = self.create_publisher(Float64MultiArray, f'{arm_controller}/commands', qos.COMMAND)
+        else:
+            self.joint_pub = self.create_publisher(JointTrajectory, f'{arm_controller}/joint_trajectory',
+                                                   qos.COMMAND)
+        self.gripper_pub = self.gripper_client = None
+        self.gripper_goals = {}     # accepted gripper goals without a result yet: id -> (handle, time sent)
+        if self.gripper_command == 'forward_position':
+            self.gripper_pub = self.create_publisher(Float64MultiArray, f'{gripper_controller}/commands',
+                                                     qos.COMMAND)
+        elif self.gripper_command == 'joint_trajectory':
+            self.gripper_pub = self.create_publisher(JointTrajectory, f'{gripper_controller}/joint_trajectory',
+                                                     qos.COMMAND)
+        else:
             import control_msgs.action
             from rclpy.action import ActionClient
-            self.gripper_action_class = getattr(control_msgs.action, self.gripper_action_type)
+            self.gripper_action_class = getattr(control_msgs.action, self.gripper_command)
             self.gripper_client = ActionClient(self, self.gripper_action_class, self.gripper_action)
         self.create_subscription(JointState, 'joint_states', self.on_joint_states, qos.SENSOR)
         self.create_subscription(Image, 'camera/image_raw', self.on_rgb, qos.SENSOR)
@@ -206,7 +234,7 @@ class ArmBridge(BridgeNode):
     def hold(self, reason):
         self.queue, self.path = [], None
         if self.q is not None:
-            self.joint_pub.publish(Float64MultiArray(data=floats(self.q)))
+            self.command_joints([self.q], HOLD_TIME)
         self.set_safety(f'holding: {reason}')
         if self.phase in ('action', 'follow', 'reset'):
             self.phase = 'idle'
@@ -229,31 +257,47 @@ class ArmBridge(BridgeNode):
         if move.kind == 'gripper':
             self.path, self.target = None, 0.0 if move.target else 1.0
             self.last_gripper = (None, self.now())
-            if self.gripper_client is None:
-                self.gripper_pub.publish(Float64MultiArray(data=[self.target]))
-            else:
-                self.send_gripper_goal(self.target)
+            self.command_gripper(self.adapter.gripper_joint_position(self.target))
         else:
-            self.path, self.target = list(self.adapter.path(self.q, move.target, self.command_rate)), 'joints'
+            path = self.adapter.path(self.q, move.target, self.command_rate)
+            self.target = 'joints'
+            if self.arm_command == 'forward_position':
+                self.path = list(path)   # streamed by moving(), one target per tick
+            else:   # the trajectory controller interpolates the whole move; its timing bounds the speed
+                self.path, self.target_q = None, path[-1]
+                self.command_joints(path, 1.0 / self.command_rate)
+                self.move_started = self.now() + len(path) / self.command_rate
         return True
 
-    def send_gripper_goal(self, closed):
-        """
-        Send the GripperCommand goal for `closed` (0 open .. 1 closed) as a joint position.
+    def command_joints(self, path, period):
+        """Send joint targets: the first (only) one of `path` to a forward controller, or all as a trajectory."""
+        if self.arm_command == 'forward_position':
+            self.joint_pub.publish(Float64MultiArray(data=floats(path[0])))
+        else:
+            self.joint_pub.publish(trajectory(self.adapter.joints, path, period))
 
-        A missing server or a rejected goal is reported; the move then ends when the gripper has not moved for
-        its settle time, as for a gripper that stalls on an object.
+    def command_gripper(self, position):
         """
+        Send the gripper joint to `position` through its controller's topic or action.
+
+        A missing action server or a rejected goal is reported; the move then ends when the gripper has not moved
+        for its settle time, as for a gripper that stalls on an object.
+        """
+        if self.gripper_command == 'forward_position':
+            self.gripper_pub.publish(Float64MultiArray(data=[float(position)]))
+            return
+        if self.gripper_command == 'joint_trajectory':
+            self.gripper_pub.publish(trajectory([self.gripper_joint], [[position]], GRIPPER_MOVE))
+            return
         if not self.gripper_client.server_is_ready():
-            self.problem('gripper_action', f'gripper action {self.gripper_action} ({self.gripper_action_type}) is '
+            self.problem('gripper_action', f'gripper action {self.gripper_action} ({self.gripper_command}) is '
                                            'not available; the gripper stays where it is')
             return
-        position = self.adapter.gripper_open + closed * (self.adapter.gripper_closed - self.adapter.gripper_open)
         goal = self.gripper_action_class.Goal()
-        if self.gripper_action_type == 'GripperCommand':
-            goal.command.position, goal.command.max_effort = position, self.gripper_max_effort
+        if self.gripper_command == 'GripperCommand':
+            goal.command.position, goal.command.max_effort = float(position), self.gripper_max_effort
         else:  # ParallelGripperCommand: a JointState of the gripper's joint
-            goal.command.name, goal.command.position = [self.gripper_joint], [position]
+            goal.command.name, goal.command.position = [self.gripper_joint], [float(position)]
             if self.gripper_max_effort > 0:
                 goal.command.effort = [self.gripper_max_effort]
         self.gripper_client.send_goal_async(goal).add_done_callback(self.on_gripper_goal)
@@ -267,13 +311,28 @@ class ArmBridge(BridgeNode):
         if not accepted:
             self.problem('gripper_action', f'gripper action {self.gripper_action} rejected the goal; the gripper '
                                            'stays where it is')
+            return
+        handle = future.result()
+        self.gripper_goals[id(handle)] = (handle, self.now())   # until its result comes (check_gripper_goals)
+        handle.get_result_async().add_done_callback(lambda _: self.gripper_goals.pop(id(handle), None))
+
+    def check_gripper_goals(self):
+        """Cancel gripper goals that did not finish in time: a hanging action server must not hold the arm."""
+        now = self.now()
+        for key, (handle, sent) in list(self.gripper_goals.items()):
+            if now - sent >= GRIPPER_GOAL_TIMEOUT:
+                del self.gripper_goals[key]
+                self.problem('gripper_action unfinished', f'gripper action {self.gripper_action} did not finish its '
+                                                          f'goal within {GRIPPER_GOAL_TIMEOUT:g} s; goal canceled, '
+                                                          'the arm goes on')
+                handle.cancel_goal_async()
 
     def moving(self):
         """Streams the current move; True while it is still running."""
         now = self.now()
         if self.path:
             self.target_q = self.path.pop(0)
-            self.joint_pub.publish(Float64MultiArray(data=floats(self.target_q)))
+            self.command_joints([self.target_q], 1.0 / self.command_rate)
             self.move_started = now   # the settle time counts from the last target
             return True
         if self.target == 'joints':
@@ -297,6 +356,7 @@ class ArmBridge(BridgeNode):
     # --- the loop ---
 
     def tick(self):
+        self.check_gripper_goals()
         if self.phase == 'wait' and not self.episode.ending:   # nothing to do until an action comes
             self.resend_step_to_late_listeners()
             if self.watchdog.expired(self.now()):
@@ -351,6 +411,16 @@ class ArmBridge(BridgeNode):
             self.start('pause', self.adapter.pause_moves())   # KBReset's pause opens the gripper
         else:
             self.phase = 'idle' if flags['is_last'] else 'wait'
+
+
+def trajectory(joints, path, period):
+    """Build a JointTrajectory through `path` (one point per `period` s), starting when it is received."""
+    msg = JointTrajectory(joint_names=list(joints))
+    for i, positions in enumerate(path, 1):
+        t = i * period
+        msg.points.append(JointTrajectoryPoint(positions=floats(positions),
+                                               time_from_start=Duration(sec=int(t), nanosec=int(t % 1 * 1e9))))
+    return msg
 
 
 def main(args=None):

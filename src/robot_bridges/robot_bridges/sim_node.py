@@ -27,27 +27,42 @@ faster / slower). With `publish_clock` it publishes `/clock` (sim time) and stam
 run the other nodes with use_sim_time then.
 
 Published (sensor QoS, like the drivers):
-- a1: `joint_states` (12 joints, position / velocity / effort), `imu/data` (orientation, gyro, specific force).
-- ur5, xarm: `joint_states` (6 arm joints + the gripper's finger joint, metres of travel),
-  `camera/image_raw` (rgb8, image_height x image_width), xarm also `camera/depth/image_raw` (32FC1, metres).
-- sphero: `odom` (nav_msgs/Odometry, frame odom -> base_link) and `overhead_camera/image_raw` (rgb8, 120x160;
-  the arena's pixel box in that frame, for the sphero_bridge's arena_min / arena_max, is logged at start).
-Accepted (COMMAND QoS): `forward_position_controller/commands` (Float64MultiArray: a1 12 joint targets in
-JOINT_NAMES order, arms 6), `gripper_controller/commands` (arms: [0 open .. 1 closed]), `raw_motor`
-(sphero: [left, right] in [-1, 1] of full power 255) and `cmd_vel` (sphero, geometry_msgs/Twist: wheel
-powers (linear.x -+ turn_radius * angular.z) / full_speed, clipped: `daydreamer.robots.bridge.twist_to_motors`).
-The Sphero stops when no command came for `command_timeout` s (the driver convention, cmd_vel_timeout).
+- a1, per `driver_interface`: 'unitree_legged' (default) exactly as the legged SDK's ROS 2 driver
+  (unitree_ros2_to_real `ros2_udp LOWLEVEL`): subscribes `low_cmd` (ros2_unitree_legged_msgs/LowCmd, reliable,
+  depth 1), applies its motor commands 0..11 (servo mode 0x0A: tau + kp (q - angle) + kd (dq - velocity); PosStopF
+  / VelStopF switch a term off; other modes: motor off) and publishes one `low_state` (LowState: motor q / dq /
+  tau_est, imu quaternion (w, x, y, z) / gyroscope / accelerometer / rpy, foot_force) per received command, nothing
+  else; 'ros2_control': `joint_states` (12 joints, position / velocity / effort) and `imu_sensor_broadcaster/imu`
+  (orientation, gyro, specific force), as joint_state_broadcaster and imu_sensor_broadcaster do.
+- ur5, xarm: the real driver's interface (`robot_bridges.arm_driver`: `joint_states` with the gripper's actuated
+  joint in its own units, the arm controller's topic, the gripper's action server), and `camera/image_raw` (rgb8,
+  image_height x image_width), xarm also `camera/depth/image_raw` (32FC1, metres).
+- sphero: `odom` (nav_msgs/Odometry, frame odom -> base_link; reliable, depth 10, as the driver's) and
+  `overhead_camera/image_raw` (rgb8, 120x160, a separate camera driver's; the arena's pixel box in that frame,
+  for the sphero_bridge's arena_min / arena_max, is logged at start).
+Accepted (COMMAND QoS): `forward_position_controller/commands` (Float64MultiArray: a1 with ros2_control 12 joint
+targets in JOINT_NAMES order).
+Sphero: exactly juehess/sphero_ros2 `sphero_node`'s raw motor interface (`robot_bridges.sphero_driver`):
+`raw_motor_command` (sphero_interfaces/msg/RawMotorCommand, int32 left / right clipped to -255..255 with a
+throttled warning), each message driven for 0.2 s of sim time and then stopped, later ones queued (depth 10) and
+driven one after the other, as the driver's blocking callback does (left and right as meant: not the driver's
+right-from-left bug); the `set_stabilization` service (std_srvs/SetBool, recorded, no effect on the twin's
+physics). The driver's heading-and-speed `cmd_vel` / `cmd_vel_rel` / `set_heading`, its LEDs and `reset_aim` /
+`set_text` are not offered.
 
 Parameters: robot ('a1'), real_time_factor (1.0), publish_clock (False), physics_rate (200.0 Hz),
 state_rate (100.0 Hz, joint states / imu / odom), camera_rate (10.0 Hz), seed (0), image_height /
-image_width (64, arm camera), start ('stand' | 'random' | 'mixed', A1), command_timeout (1.0 s, Sphero).
+image_width (64, arm camera), start ('stand' | 'random' | 'mixed', A1),
+driver_interface ('unitree_legged' | 'ros2_control', A1).
 """
+
+import collections
+import os
 
 from builtin_interfaces.msg import Time
 from daydreamer.config import ConfigError
 from daydreamer.robots import a1, bridge, sphero
 from daydreamer_ros import images, qos, runner
-from geometry_msgs.msg import Twist
 from nav_msgs.msg import Odometry
 import numpy as np
 from rclpy.node import Node
@@ -79,45 +94,69 @@ class SimNode(Node):
         seed = p('seed', 0, 'random seed of the twin')
         size = (p('image_height', 64, 'arm camera height'), p('image_width', 64, 'arm camera width'))
         start = p('start', 'stand', "A1 start: 'stand', 'random' or 'mixed'")
-        self.command_timeout = p('command_timeout', 1.0, 'Sphero: stop after this long without a command (s)')
+        interface = p('driver_interface', 'unitree_legged', "A1 driver: 'unitree_legged' (low_cmd -> low_state) or "
+                      "'ros2_control' (joint_states, imu_sensor_broadcaster/imu, forward_position_controller)")
         self.state_every = max(1, int(round(self.physics_rate / state_rate)))
         self.camera_every = max(1, int(round(self.physics_rate / camera_rate)))
         self.ticks = 0
         self._reported = {}
-        self.last_command = None
+        self.motor_queue, self.motor_until = collections.deque(maxlen=sphero.DRIVER_QUEUE_DEPTH), None
+        self.stabilization = True
         self.joint_pub = self.imu_pub = self.odom_pub = self.rgb_pub = self.depth_pub = None
 
+        self.low_state_pub = None
         if self.robot == 'a1':
             from daydreamer.envs.a1 import A1Sim
+            if interface not in ('unitree_legged', 'ros2_control'):
+                raise ConfigError(f"driver_interface must be 'unitree_legged' or 'ros2_control', not {interface!r}")
             self.env = A1Sim(seed=seed, render=False, start=start)
             self.env.reset()
-            self.joint_pub = self.create_publisher(JointState, 'joint_states', qos.SENSOR)
-            self.imu_pub = self.create_publisher(Imu, 'imu/data', qos.SENSOR)
-            self.create_subscription(Float64MultiArray, 'forward_position_controller/commands', self.on_joint_command,
-                                     qos.COMMAND)
+            if interface == 'unitree_legged':
+                from robot_bridges.a1_bridge import unitree_messages
+                low_cmd_type, low_state_type = unitree_messages()
+                self.low_state = low_state_type()
+                self.low_state_pub = self.create_publisher(low_state_type, 'low_state', qos.UNITREE)
+                self.create_subscription(low_cmd_type, 'low_cmd', self.on_low_cmd, qos.UNITREE)
+            else:
+                self.joint_pub = self.create_publisher(JointState, 'joint_states', qos.SENSOR)
+                self.imu_pub = self.create_publisher(Imu, 'imu_sensor_broadcaster/imu', qos.SENSOR)
+                self.create_subscription(Float64MultiArray, 'forward_position_controller/commands',
+                                         self.on_joint_command, qos.COMMAND)
         elif self.robot in ('ur5', 'xarm'):
             from daydreamer.envs.arm import ArmSim
             self.env = ArmSim(self.robot, seed=seed, size=size)
+            from daydreamer.robots import arm
+            from .arm_driver import ArmDriver
+            driver = arm.DRIVERS[self.robot]
+            arm_command = p('arm_command', driver.arm_command, "arms: the arm controller offered, 'forward_position' "
+                            "or 'joint_trajectory' (default: the real driver's)")
+            gripper_command = p('gripper_command', driver.gripper_command_for(os.environ.get('ROS_DISTRO')),
+                                "arms: the gripper interface offered, 'GripperCommand', 'ParallelGripperCommand' or "
+                                "'forward_position' (default: the real driver's)")
+            self.env = ArmSim(self.robot, seed=seed, size=size)
             self.env.step({'action': np.int64(0), 'reset': True})   # the scene: ball in a bin, arm above it
-            self.finger = self.env.cfg.finger
             self.joint_pub = self.create_publisher(JointState, 'joint_states', qos.SENSOR)
             self.rgb_pub = self.create_publisher(Image, 'camera/image_raw', qos.SENSOR)
             if self.env.cfg.depth:
                 self.depth_pub = self.create_publisher(Image, 'camera/depth/image_raw', qos.SENSOR)
-            self.create_subscription(Float64MultiArray, 'forward_position_controller/commands', self.on_joint_command,
-                                     qos.COMMAND)
-            self.create_subscription(Float64MultiArray, 'gripper_controller/commands', self.on_gripper_command,
-                                     qos.COMMAND)
+            try:
+                self.arm_driver = ArmDriver(self, self.env, self.robot, arm_command, gripper_command, qos)
+            except (ValueError, AttributeError) as e:
+                raise ConfigError(str(e)) from None
         else:
             from daydreamer.envs.sphero import SpheroSim
             self.env = SpheroSim(seed=seed)
             low, high = self.env.arena_box()
             self.get_logger().info(f'overhead camera arena box (pixels): arena_min {low.round(1).tolist()}, '
                                    f'arena_max {high.round(1).tolist()}')
-            self.odom_pub = self.create_publisher(Odometry, 'odom', qos.SENSOR)
+            from std_srvs.srv import SetBool
+            from . import sphero_driver
+            # the driver's odom publisher: rclpy's default QoS, depth 10 (reliable), as qos.COMMAND
+            self.odom_pub = self.create_publisher(Odometry, 'odom', qos.COMMAND)
             self.rgb_pub = self.create_publisher(Image, 'overhead_camera/image_raw', qos.SENSOR)
-            self.create_subscription(Float64MultiArray, 'raw_motor', self.on_raw_motor, qos.COMMAND)
-            self.create_subscription(Twist, 'cmd_vel', self.on_cmd_vel, qos.COMMAND)
+            self.create_subscription(sphero_driver.raw_motor_command_type(), sphero_driver.COMMAND_TOPIC,
+                                     self.on_raw_motor_command, qos.COMMAND)
+            self.create_service(SetBool, sphero_driver.STABILIZATION_SERVICE, self.on_set_stabilization)
         self.clock_pub = self.create_publisher(Clock, '/clock', qos.CLOCK) if self.publish_clock else None
         self.create_timer(1.0 / self.physics_rate, self.tick)
         self.get_logger().info(f'{self.robot} twin running at {self.rtf:g}x real time')
@@ -149,37 +188,66 @@ class SimNode(Node):
     # --- commands ---
 
     def on_joint_command(self, msg):
-        size = a1.NUM_JOINTS if self.robot == 'a1' else len(self.env.joint_names)
-        q = self.vector(msg, size, 'forward_position_controller/commands')
-        if q is None:
-            return
-        if self.robot == 'a1':
+        """A1 (ros2_control): forward_position_controller targets; the arms' commands go to their ArmDriver."""
+        q = self.vector(msg, a1.NUM_JOINTS, 'forward_position_controller/commands')
+        if q is not None:
             self.env.apply_command(q)
+
+    def on_low_cmd(self, msg):
+        """A1 (unitree_legged): apply a LowCmd to the motor boards and answer with one LowState, as ros2_udp does."""
+        from daydreamer.robots import unitree
+        if list(msg.head) != list(unitree.HEAD) or msg.level_flag != unitree.LOWLEVEL:
+            self.problem('low_cmd head', f'low_cmd ignored: expected head [0xFE, 0xEF] and level_flag 0xFF (LOWLEVEL), '
+                                         f'got head {list(msg.head)}, level_flag {msg.level_flag:#x}')
         else:
-            self.env.apply_command(joint_positions=q)
+            m = msg.motor_cmd
+            try:
+                command = unitree.motor_targets([c.mode for c in m], [c.q for c in m], [c.dq for c in m],
+                                                [c.tau for c in m], [c.kp for c in m], [c.kd for c in m])
+            except bridge.BadDriverData as e:
+                self.problem('low_cmd', f'low_cmd ignored: {e}')
+            else:
+                self.env.apply_command(command)
+        self.publish_low_state()
 
-    def on_gripper_command(self, msg):
-        value = self.vector(msg, 1, 'gripper_controller/commands')
-        if value is not None:
-            self.env.apply_command(gripper=float(np.clip(value[0], 0.0, 1.0)))
+    def publish_low_state(self):
+        from daydreamer.robots import unitree
+        s, msg = self.env.driver_state(), self.low_state
+        msg.head, msg.level_flag = list(unitree.HEAD), unitree.LOWLEVEL
+        msg.tick = int(round(s['stamp'] * 1e6)) % (1 << 32)   # the motion controller's time (us)
+        for i, q, dq, tau in zip(unitree.MOTORS, s['position'], s['velocity'], s['effort']):
+            motor = msg.motor_state[i]
+            motor.mode, motor.q, motor.dq, motor.tau_est = unitree.SERVO, float(q), float(dq), float(tau)
+        imu = s['imu']
+        msg.imu.quaternion = floats(imu['quaternion'])
+        msg.imu.gyroscope = floats(imu['angular_velocity'])
+        msg.imu.accelerometer = floats(imu['linear_acceleration'])
+        msg.imu.rpy = floats(imu['rpy'])
+        msg.foot_force = [int(np.clip(round(f), -32768, 32767)) for f in s['foot_force']]
+        self.low_state_pub.publish(msg)
 
-    def on_raw_motor(self, msg):
-        value = self.vector(msg, 2, 'raw_motor')
-        if value is not None:
-            self.drive(value)
+    def on_raw_motor_command(self, msg):
+        command = sphero.clip_raw(msg.left, msg.right)
+        if command != (msg.left, msg.right):
+            self.problem('raw_motor_command', f'raw_motor_command clipped to [-{sphero.RAW_MAX}, {sphero.RAW_MAX}]: '
+                                              f'got left {msg.left}, right {msg.right}')
+        self.motor_queue.append(command)   # the driver's subscription queue: the oldest is dropped when full
+        self.run_motors()
 
-    def on_cmd_vel(self, msg):
-        motors = bridge.twist_to_motors(msg.linear.x, msg.angular.z)
-        if not np.isfinite(motors).all():
-            self.problem('cmd_vel', f'cmd_vel dropped: expected finite linear.x and angular.z, got '
-                                    f'{msg.linear.x}, {msg.angular.z}')
-            return
-        self.drive(motors)
+    def run_motors(self):
+        """Run the driver's raw motor callback in sim time: each command drives 0.2 s, then the motors stop."""
+        now = self.sim_time()
+        if self.motor_until is not None and now >= self.motor_until:
+            self.env.apply_command(0, 0)
+            self.motor_until = None
+        if self.motor_until is None and self.motor_queue:
+            self.env.apply_command(*self.motor_queue.popleft())
+            self.motor_until = now + sphero.DRIVER_COMMAND_SECONDS
 
-    def drive(self, powers):
-        left, right = (int(round(float(np.clip(v, -1.0, 1.0)) * sphero.RAW_MAX)) for v in powers)
-        self.env.apply_command(left, right)
-        self.last_command = self.sim_time()
+    def on_set_stabilization(self, request, response):
+        self.stabilization = bool(request.data)   # the twin has no stabilization loop to switch
+        response.success, response.message = True, f'Stabilize set to {self.stabilization}'
+        return response
 
     # --- physics ---
 
@@ -188,16 +256,15 @@ class SimNode(Node):
         if self.robot == 'a1':
             self.env.step_physics(max(1, int(round(dt / a1.SUBSTEP))))
         elif self.robot == 'sphero':
-            if self.last_command is not None and self.sim_time() - self.last_command > self.command_timeout:
-                self.env.apply_command(0, 0)
-                self.last_command = None
+            self.run_motors()
             self.env.simulate(dt)
         else:
+            self.arm_driver.tick(self.sim_time())
             self.env.advance(dt)
         self.ticks += 1
         if self.clock_pub is not None:
             self.clock_pub.publish(Clock(clock=self.stamp()))
-        if self.ticks % self.state_every == 0:
+        if self.ticks % self.state_every == 0 and self.low_state_pub is None:   # the A1's low_state answers low_cmd
             self.publish_state()
         if self.ticks % self.camera_every == 0 and self.rgb_pub is not None:
             self.publish_camera()
@@ -217,13 +284,11 @@ class SimNode(Node):
             self.odom_pub.publish(msg)
             return
         s = self.env.driver_state() if self.robot == 'a1' else self.env.driver_state(images=False)
-        names, position = list(s['joint_names']), floats(s['position'])
-        velocity, effort = floats(s['velocity']), floats(s['effort'])
-        if self.robot != 'a1':   # the gripper's finger joint, as the drivers' joint_state_broadcaster has it
-            names.append(self.finger)
-            position.append(float(s['gripper_position']) * self.env.cfg.stroke)
-            velocity.append(0.0)
-            effort.append(0.0)
+        if self.robot == 'a1':
+            names, position = list(s['joint_names']), floats(s['position'])
+            velocity, effort = floats(s['velocity']), floats(s['effort'])
+        else:   # with the gripper's actuated joint, as the drivers' joint_state_broadcaster has it
+            names, position, velocity, effort = self.arm_driver.joint_state(s)
         msg = JointState(name=names, position=position, velocity=velocity, effort=effort)
         msg.header.stamp = stamp
         self.joint_pub.publish(msg)

@@ -25,24 +25,35 @@ Subscribes `overhead_camera/image_raw` (sensor_msgs/Image, any size, rgb8 or bgr
 1 / control_rate (2 Hz) it publishes a Step: 'image' (the frame, columns crop_columns kept, area-resized to
 64x64) and the reward -||ball - goal|| from the core's white-ball detection, in arena coordinates
 normalised by the arena's pixel box (arena_min / arena_max, in the camera frame's pixels). An Action
-(2 motor powers in [-1, 1], clipped, x 70 of 255) is sent on `raw_motor` (std_msgs/Float64MultiArray,
-[left, right] as fractions of full power) for `action_duration` (0.5 s), then the motors stop. Episodes
-are `episode_length` (100) steps; the scripted reset drives `reset_moves` (5) random `reset_move_duration`
-(1 s) moves at power 100 and waits `reset_wait` (4 s). The watchdog stops the motors and warns when no
-action came within `watchdog_timeout` s of a Step.
+(2 motor powers in [-1, 1], clipped, x 70 of 255: `daydreamer.robots.sphero.motor_command`) drives for
+`action_duration` (0.5 s). Episodes are `episode_length` (100) steps; the scripted reset drives `reset_moves`
+(5) random `reset_move_duration` (1 s) moves at power 100 and waits `reset_wait` (4 s). The motors get zeros
+while the bridge holds: paused, camera stale, or the watchdog (no action within `watchdog_timeout` s of a
+Step; warned once per throttle period).
 
-`command_interface` says where the motor command goes: 'raw_motor' (the sphero_ros driver), 'cmd_vel'
-(geometry_msgs/Twist, for a Gazebo Sphero model or any diff-drive base) or 'both'. The cmd_vel mapping of a
-differential command [left, right] (fractions of full power) is linear.x = full_speed (left + right) / 2
-(m/s) and angular.z = full_speed (right - left) / (2 turn_radius) (rad/s, counter-clockwise positive);
-`daydreamer.robots.bridge.motors_to_twist`, inverted by the sim node's cmd_vel input. Calibrate full_speed
-(m/s at full power) and turn_radius (m) for another model; the defaults are the MuJoCo twin's.
+`command_interface` says where the motor command goes:
+- 'raw_motor_command' (default): the Sphero's ROS 2 driver, juehess/sphero_ros2 `sphero_node` (see
+  `robot_bridges.sphero_driver`): sphero_interfaces/msg/RawMotorCommand (int32 left / right, -255..255) on
+  `raw_motor_command`. The driver drives each message for 0.2 s and then stops, so while an action drives the
+  command is republished every `motor_period` s (see MOTOR_PERIOD); when a drive ends nothing more is sent (the
+  driver stops by itself), and a hold sends zeros. Needs the package sphero_interfaces (the node stops at start
+  with one line naming it when it is missing).
+- 'gazebo_cmd_vel': a body-frame geometry_msgs/Twist on `cmd_vel` for the Gazebo model's velocity control
+  (sphero_gazebo.launch.py): linear.x = full_speed (l + r) / 2 (m/s) and angular.z = full_speed (r - l) /
+  (2 turn_radius) (rad/s) for l, r the powers as fractions of 255 (`daydreamer.robots.bridge.motors_to_twist`);
+  zeros when a drive ends (the velocity control holds its last command). Not for the real driver: its cmd_vel
+  is a heading and a speed.
+
+`stabilization` ('off', 'on' or 'unchanged'): at start, once the driver's `set_stabilization` service
+(std_srvs/SetBool) is there, the bridge asks for it (off by default: DayDreamer's reference drove raw motors with
+the Sphero's stabilisation off). The call never blocks the node: while the service is absent the bridge steps
+and drives as usual, and it asks when the service appears.
 
 Parameters: control_rate (2.0), episode_length (100), watchdog_timeout (1.5 s), stale_timeout (0.5 s),
 action_duration (0.5 s), arena_min / arena_max (double[2], pixels; default the reference's 640x480 setup;
 the sim node logs its own), crop_columns (int[2], [0, 0] = keep all), seed (0), reset_moves (5),
-reset_move_duration (1.0 s), reset_wait (4.0 s), command_interface ('raw_motor'), full_speed (1.64 m/s),
-turn_radius (0.075 m).
+reset_move_duration (1.0 s), reset_wait (4.0 s), command_interface ('raw_motor_command'), motor_period
+(0.25 s), stabilization ('off'), full_speed (1.64 m/s) and turn_radius (0.075 m) (gazebo_cmd_vel only).
 """
 
 from daydreamer.config import ConfigError
@@ -50,11 +61,20 @@ from daydreamer.robots import bridge, sphero
 from daydreamer_ros import images, qos, runner
 from geometry_msgs.msg import Twist
 from sensor_msgs.msg import Image
-from std_msgs.msg import Float64MultiArray
+from std_srvs.srv import SetBool
 
-from .common import BridgeNode, floats
+from . import sphero_driver
+from .common import BridgeNode
 
-MOTOR_RATE = 10.0  # Hz: raw_motor is republished while the motors run, and the plan advances
+INTERFACES = ('raw_motor_command', 'gazebo_cmd_vel')
+STABILIZATION = ('off', 'on', 'unchanged')
+# s between two RawMotorCommands of one drive. The driver drives each message for 0.2 s inside its callback (a
+# blocking sleep between two BLE writes), so it takes one message per 0.2 s plus two BLE round trips at best;
+# sent faster, messages pile up in its queue (depth 10) and the ball keeps driving after the bridge stopped.
+# Every 0.25 s leaves 0.05 s for the BLE writes: a 0.5 s action is two messages, about 0.4 s of driving. The
+# period also holds across actions: a new action within motor_period of the last command waits for it.
+MOTOR_PERIOD = 0.25
+TICK = 0.02        # s, the motor timer: the plan advances and commands are (re)published on it
 
 
 class SpheroBridge(BridgeNode):
@@ -73,26 +93,54 @@ class SpheroBridge(BridgeNode):
                                                   's per random drive of a reset'),
                  'reset_wait_seconds': self.param('reset_wait', sphero.RESET_WAIT_SECONDS,
                                                   's standing still at the end of a reset')}
-        self.interface = self.param('command_interface', 'raw_motor', "'raw_motor', 'cmd_vel' or 'both'")
-        if self.interface not in ('raw_motor', 'cmd_vel', 'both'):
-            raise ConfigError(f"parameter command_interface must be 'raw_motor', 'cmd_vel' or 'both', "
+        self.interface = self.param('command_interface', 'raw_motor_command', ' or '.join(INTERFACES))
+        if self.interface not in INTERFACES:
+            raise ConfigError(f"parameter command_interface must be 'raw_motor_command' or 'gazebo_cmd_vel', "
                               f'not {self.interface!r}')
-        self.full_speed = self.param('full_speed', bridge.SPHERO_FULL_SPEED, 'cmd_vel: m/s at full power')
-        self.turn_radius = self.param('turn_radius', bridge.SPHERO_TURN_RADIUS, 'cmd_vel: m of wheel lever')
+        self.motor_period = self.param('motor_period', MOTOR_PERIOD, 's between republished raw motor commands')
+        if not self.motor_period > 0:
+            raise ConfigError(f'parameter motor_period must be > 0 s, not {self.motor_period}')
+        stabilization = self.param('stabilization', 'off',
+                                   "the driver's set_stabilization at start: " + ', '.join(STABILIZATION))
+        if stabilization not in STABILIZATION:
+            raise ConfigError(f"parameter stabilization must be 'off', 'on' or 'unchanged', not {stabilization!r}")
+        self.full_speed = self.param('full_speed', bridge.SPHERO_FULL_SPEED, 'gazebo_cmd_vel: m/s at full power')
+        self.turn_radius = self.param('turn_radius', bridge.SPHERO_TURN_RADIUS,
+                                      'gazebo_cmd_vel: m of wheel lever')
         self.adapter = bridge.SpheroAdapter(tuple(low), tuple(high), None if list(crop) == [0, 0] else tuple(crop),
                                             seed=seed, **reset)
         self.frame = None
-        self.plan = []              # [(motors, seconds)] still to drive (the reset)
+        self.plan = []              # [((left, right), seconds)] still to drive (the reset)
         self.resetting = False
-        self.motors, self.until = [0.0, 0.0], 0.0
-        self.motor_pub = self.twist_pub = None
-        if self.interface in ('raw_motor', 'both'):
-            self.motor_pub = self.create_publisher(Float64MultiArray, 'raw_motor', qos.COMMAND)
-        if self.interface in ('cmd_vel', 'both'):
-            self.twist_pub = self.create_publisher(Twist, 'cmd_vel', qos.COMMAND)
+        self.motors, self.until, self.sent, self.pending = (0, 0), 0.0, -float('inf'), False
+        if self.interface == 'raw_motor_command':
+            self.command_type = sphero_driver.raw_motor_command_type()
+            self.motor_pub = self.create_publisher(self.command_type, sphero_driver.COMMAND_TOPIC, qos.COMMAND)
+        else:
+            self.motor_pub = self.create_publisher(Twist, 'cmd_vel', qos.COMMAND)
+        self.stabilization, self.stabilization_client = stabilization, None
+        if stabilization != 'unchanged':
+            self.stabilization_client = self.create_client(SetBool, sphero_driver.STABILIZATION_SERVICE)
+            self.stabilization_timer = self.create_timer(0.5, self.request_stabilization)
         self.create_subscription(Image, 'overhead_camera/image_raw', self.on_image, qos.SENSOR)
         self.create_timer(1.0 / self.control_rate, self.control_tick)
-        self.create_timer(1.0 / MOTOR_RATE, self.motor_tick)
+        self.create_timer(TICK, self.motor_tick)
+
+    def request_stabilization(self):
+        """Ask the driver once for the stabilization setting, when its service is there (never waits for it)."""
+        if not self.stabilization_client.service_is_ready():
+            return
+        self.stabilization_timer.cancel()
+        future = self.stabilization_client.call_async(SetBool.Request(data=self.stabilization == 'on'))
+        future.add_done_callback(self.on_stabilization)
+
+    def on_stabilization(self, future):
+        result = future.result() if not future.cancelled() and future.exception() is None else None
+        if result is not None and result.success:
+            self.get_logger().info(f'driver stabilization {self.stabilization}: {result.message}')
+        else:
+            self.get_logger().warning(f'driver stabilization {self.stabilization} failed: '
+                                      f'{result.message if result is not None else future.exception()}')
 
     def on_image(self, msg):
         try:
@@ -139,32 +187,49 @@ class SpheroBridge(BridgeNode):
 
     def hold(self, reason):
         self.plan, self.resetting = [], False
-        self.drive([0.0, 0.0], 0.0)
+        self.drive((0, 0), 0.0)
         self.set_safety(f'holding: {reason}')
 
     def drive(self, motors, seconds):
-        self.motors, self.until = list(motors), self.now() + seconds
+        """
+        Drive raw powers (left, right) for `seconds`: send now, then republish from motor_tick.
+
+        A RawMotorCommand within motor_period of the last one waits in motor_tick until the period is up, so the
+        driver is never sent more than it drains; zeros (a hold) go at once.
+        """
+        now = self.now()
+        self.motors, self.until = tuple(int(v) for v in motors), now + seconds
+        if self.interface == 'raw_motor_command' and any(self.motors) and now - self.sent < self.motor_period:
+            self.pending = True
+            return
         self.publish_motors()
 
     def publish_motors(self):
-        if self.motor_pub is not None:
-            self.motor_pub.publish(Float64MultiArray(data=floats(self.motors)))
-        if self.twist_pub is not None:
-            msg = Twist()
-            msg.linear.x, msg.angular.z = bridge.motors_to_twist(self.motors, self.full_speed, self.turn_radius)
-            self.twist_pub.publish(msg)
+        self.sent, self.pending = self.now(), False
+        left, right = self.motors
+        if self.interface == 'raw_motor_command':
+            self.motor_pub.publish(self.command_type(left=left, right=right))
+            return
+        msg = Twist()
+        msg.linear.x, msg.angular.z = bridge.motors_to_twist([left / sphero.RAW_MAX, right / sphero.RAW_MAX],
+                                                             self.full_speed, self.turn_radius)
+        self.motor_pub.publish(msg)
 
     def motor_tick(self):
         now = self.now()
+        if self.pending and now - self.sent >= self.motor_period:
+            self.publish_motors()   # a command that waited for the period
         if now >= self.until:
             if self.plan:
                 motors, seconds = self.plan.pop(0)
                 self.drive(motors, seconds)
-                return
-            if any(self.motors):
-                self.drive([0.0, 0.0], 0.0)   # the action's 0.5 s are over
+            elif any(self.motors) and not self.pending:
+                self.motors = (0, 0)   # the drive is over: the driver stops 0.2 s after its last command
+                if self.interface == 'gazebo_cmd_vel':
+                    self.publish_motors()   # Gazebo's velocity control holds the last velocity: stop it
             return
-        self.publish_motors()   # repeated while running: a driver stops on its own without commands
+        if any(self.motors) and now - self.sent >= self.motor_period:
+            self.publish_motors()   # the driver drives each command for 0.2 s only
 
     def on_hard_reset(self):
         self.hold('hard reset')

@@ -84,7 +84,7 @@ def test_bad_choices_are_refused(ros):
         SimNode(parameter_overrides=[Parameter('robot', value='spot')])
     with pytest.raises(ValueError, match='robot must be one of'):
         ArmBridge(parameter_overrides=[Parameter('robot', value='a1')])
-    with pytest.raises(ValueError, match="command_interface must be 'raw_motor', 'cmd_vel' or 'both'"):
+    with pytest.raises(ValueError, match="command_interface must be 'raw_motor_command' or 'gazebo_cmd_vel'"):
         SpheroBridge(parameter_overrides=[Parameter('command_interface', value='twist')])
     with pytest.raises(ValueError, match=r'left_bin must be \[x_min, y_min, x_max, y_max\] with min < max'):
         ArmBridge(parameter_overrides=[Parameter('left_bin', value=[0.5, 0.1, 0.3, 0.2])])

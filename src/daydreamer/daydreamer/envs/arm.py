@@ -133,8 +133,7 @@ class RobotConfig:
 CONFIGS = {
     'ur5': RobotConfig(
         name='ur5', urdf='ur5.urdf', workspace=logic.UR5, root='base_link', root_yaw=math.pi, ee='tool0',
-        joints=('shoulder_pan_joint', 'shoulder_lift_joint', 'elbow_joint', 'wrist_1_joint', 'wrist_2_joint',
-                'wrist_3_joint'),
+        joints=logic.DRIVERS['ur5'].joints,
         finger='robotiq_85_left_finger_joint', stroke=0.0425, pad=0.145,
         # rotation vector (-2.2213, -2.2213, 0) of urx movel: pi about (-1, -1, 0)/sqrt(2), tool z down
         tool_rot=np.array([[0, 1, 0], [1, 0, 0], [0, 0, -1.0]]), orientation='rotvec',
@@ -142,7 +141,7 @@ CONFIGS = {
         camera_pos=(-0.19, -1.0, 0.5), camera_target=(-0.19, -0.52, -0.18), fovy=45.0, n_joint_obs=6, depth=False),
     'xarm': RobotConfig(
         name='xarm', urdf='xarm6.urdf', workspace=logic.XARM, root='link_base', root_yaw=0.0, ee='link_eef',
-        joints=('joint1', 'joint2', 'joint3', 'joint4', 'joint5', 'joint6'),
+        joints=logic.DRIVERS['xarm'].joints,
         finger='drive_joint', stroke=0.042, pad=0.157,
         tool_rot=np.diag([1.0, -1.0, -1.0]), orientation='rpy',  # roll -180 deg, pitch 0, yaw 0
         home=np.array([0.01, -0.203, -0.697, 0.0, 0.9, 0.01]),

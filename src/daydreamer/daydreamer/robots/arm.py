@@ -201,6 +201,62 @@ UR5, XARM = _ur5(), _xarm()
 WORKSPACES = {'ur5': UR5, 'xarm': XARM}
 
 
+ARM_COMMANDS = ('forward_position', 'joint_trajectory')
+GRIPPER_COMMANDS = ('GripperCommand', 'ParallelGripperCommand', 'forward_position', 'joint_trajectory')
+
+
+@dataclasses.dataclass(frozen=True)
+class Driver:
+    """
+    The real driver's ROS interface of an arm: what the bridge reads and commands, and what the sim node offers.
+
+    Names are relative (the bridge and the sim node run in the robot's namespace; a real launch remaps them onto
+    the driver's global names). arm_command: 'forward_position' streams Float64MultiArray joint targets on
+    `<arm_controller>/commands`; 'joint_trajectory' sends each move as one trajectory_msgs/JointTrajectory on
+    `<arm_controller>/joint_trajectory`. gripper_command: a control_msgs action ('GripperCommand',
+    'ParallelGripperCommand') served at `gripper_action`, or a topic of `gripper_controller`
+    ('forward_position': Float64MultiArray, 'joint_trajectory'). Gripper positions are the joint's own units.
+    """
+
+    joints: tuple               # the arm's joints, in the controller's order
+    arm_controller: str
+    arm_command: str
+    gripper_joint: str          # the gripper's actuated joint, as joint_states names it
+    gripper_open: float         # its position when open / closed
+    gripper_closed: float
+    gripper_command: str
+    gripper_action: str = ''
+    gripper_controller: str = 'gripper_controller'
+    gripper_command_humble: str = ''   # where Humble's controller speaks another action
+
+    def gripper_command_for(self, distro):
+        return self.gripper_command_humble if distro == 'humble' and self.gripper_command_humble \
+            else self.gripper_command
+
+
+DRIVERS = {
+    # Universal_Robots_ROS2_Driver (ur_control.launch.py initial_joint_controller:=forward_position_controller)
+    # and the Robotiq 2F-85 (PickNikRobotics ros2_robotiq_gripper: knuckle 0 open .. 0.8 rad closed; Jazzy's
+    # parallel_gripper_action_controller, Humble's gripper_action_controller). Checked on mock hardware
+    # (test/test_drivers_mock.py).
+    'ur5': Driver(
+        joints=('shoulder_pan_joint', 'shoulder_lift_joint', 'elbow_joint', 'wrist_1_joint', 'wrist_2_joint',
+                'wrist_3_joint'),
+        arm_controller='forward_position_controller', arm_command='forward_position',
+        gripper_joint='robotiq_85_left_knuckle_joint', gripper_open=0.0, gripper_closed=0.8,
+        gripper_command='ParallelGripperCommand', gripper_command_humble='GripperCommand',
+        gripper_action='robotiq_gripper_controller/gripper_cmd'),
+    # xarm_ros2's ros2_control path (xarm_controller: xarm6_traj_controller, a JointTrajectoryController) and
+    # xarm_api's gripper action (drive_joint 0 open .. 0.85 closed). Checked on mock hardware with xarm_ros2's
+    # own launch and controller YAML (test/test_drivers_mock.py).
+    'xarm': Driver(
+        joints=('joint1', 'joint2', 'joint3', 'joint4', 'joint5', 'joint6'),
+        arm_controller='xarm6_traj_controller', arm_command='joint_trajectory',
+        gripper_joint='drive_joint', gripper_open=0.0, gripper_closed=0.85,
+        gripper_command='GripperCommand', gripper_action='xarm_gripper/gripper_action'),
+}
+
+
 class Move(NamedTuple):
     """
     One blocking motion for the robot layer.

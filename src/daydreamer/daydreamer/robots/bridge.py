@@ -405,9 +405,11 @@ class A1Adapter:
     act_space = Space(np.float32, (12,), -1, 1)
     length, resets = 250, False
 
-    def __init__(self, control_rate=a1.CONTROL_RATE, command_rate=200.0, kp=a1.KP_REAL, torque_stop=a1.TORQUE_STOP):
+    def __init__(self, control_rate=a1.CONTROL_RATE, command_rate=200.0, kp=a1.KP_REAL, torque_stop=a1.TORQUE_STOP,
+                 kd=a1.KD):
         self.repeat = max(1, int(round(float(command_rate) / float(control_rate))))
-        self.filter = a1.SafetyFilter(kp=kp, repeat=self.repeat, rate=control_rate, torque_stop=torque_stop)
+        self.filter = a1.SafetyFilter(kp=kp, kd=kd, repeat=self.repeat, rate=control_rate, torque_stop=torque_stop,
+                                      stop_kd=kd)
         self.odometry = LegOdometry()
         self.joint_map = JointMap(self.joints)
         self.substep = 0
@@ -474,14 +476,12 @@ class ArmAdapter:
     `path` turns into joint targets along a straight tool line (the arm's kinematic model from its URDF); the bridge
     streams them and waits.
 
-    gripper_open / gripper_closed: the gripper joint's position when open / closed (the twins' URDF finger
-    travel by default); `gripper_pos` maps it onto 0..1 like the reference.
+    gripper_open / gripper_closed: the gripper joint's position when open / closed (by default the real
+    driver's, `robots.arm.DRIVERS`, which the sim node offers too); `gripper_pos` maps it onto 0..1 like the
+    reference.
     """
 
-    GRIPPER_JOINTS = {'ur5': 'robotiq_85_left_finger_joint', 'xarm': 'drive_joint'}
-    STROKE = {'ur5': 0.0425, 'xarm': 0.042}
-
-    def __init__(self, robot, size=(64, 64), seed=None, kinematics=None, speed=0.1, gripper_open=0.0,
+    def __init__(self, robot, size=(64, 64), seed=None, kinematics=None, speed=0.1, gripper_open=None,
                  gripper_closed=None, crop=(0, 0, 0, 0), workspace=None):
         from ..envs import arm as arm_env   # the kinematic model needs MuJoCo (imported on first use)
         from ..envs.dummy import ROBOTS
@@ -489,8 +489,9 @@ class ArmAdapter:
             raise ValueError(f'robot must be one of {sorted(arm.WORKSPACES)}, not {robot!r}')
         self.robot, self.cfg = robot, arm_env.CONFIGS[robot]
         self.ws = workspace if workspace is not None else arm.WORKSPACES[robot]  # calibrated on a real setup
-        self.joints = self.cfg.joints
-        self.gripper_joint = self.GRIPPER_JOINTS[robot]
+        self.driver = arm.DRIVERS[robot]
+        self.joints = self.driver.joints
+        self.gripper_joint = self.driver.gripper_joint
         self.size, self.depth = tuple(int(s) for s in size), bool(self.cfg.depth)
         self.crop = tuple(int(v) for v in crop)  # (x, y, width, height) px of the colour frame; 0: to the edge
         self.obs_space, self.act_space, self.length = ROBOTS[robot]
@@ -499,8 +500,12 @@ class ArmAdapter:
         self.kinematics = kinematics if kinematics is not None else arm_env.ArmKinematics(self.cfg)
         self._orientation = lambda mat: arm_env.orientation(self.cfg, mat)
         self.speed = float(speed)
-        self.gripper_open = float(gripper_open)
-        self.gripper_closed = self.STROKE[robot] if gripper_closed is None else float(gripper_closed)
+        self.gripper_open = self.driver.gripper_open if gripper_open is None else float(gripper_open)
+        self.gripper_closed = self.driver.gripper_closed if gripper_closed is None else float(gripper_closed)
+
+    def gripper_joint_position(self, closed):
+        """Return the gripper joint's position for `closed` (0 open .. 1 closed)."""
+        return self.gripper_open + float(closed) * (self.gripper_closed - self.gripper_open)
 
     def gripper_pos(self, position):
         value = (float(position) - self.gripper_open) / (self.gripper_closed - self.gripper_open)
@@ -583,8 +588,8 @@ class SpheroAdapter:
     """
     The Sphero task from an overhead camera.
 
-    Image observation and reward come from the ball's position; actions become raw_motor [left, right] as fractions of
-    full power (raw power / 255).
+    Image observation and reward come from the ball's position; actions become raw motor powers (left, right), ints
+    out of 255 (the units of the driver's RawMotorCommand).
     """
 
     robot = 'sphero'
@@ -617,23 +622,24 @@ class SpheroAdapter:
 
     @staticmethod
     def motors(action):
-        """raw_motor [left, right] in [-1, 1] (fractions of raw power 255) for an agent action."""
-        return [v / sphero.RAW_MAX for v in sphero.motor_command(action)]
+        """Raw motor powers (left, right), ints in [-70, 70] of 255, for an agent action."""
+        return sphero.motor_command(action)
 
     def reset_plan(self):
         """
-        Return the scripted reset as [(raw_motor, seconds), ...].
+        Return the scripted reset as [((left, right) raw powers, seconds), ...].
 
         By default 5 random 1 s drives at +-100, then 4 s stopped.
         """
-        plan = [([left / sphero.RAW_MAX, right / sphero.RAW_MAX], self.reset_move_seconds)
+        plan = [((left, right), self.reset_move_seconds)
                 for left, right in sphero.reset_moves(self.rng, self.reset_moves)]
-        return plan + [([0.0, 0.0], self.reset_wait_seconds)]
+        return plan + [((0, 0), self.reset_wait_seconds)]
 
 
-# A differential drive [left, right] (fractions of full power) <-> geometry_msgs/Twist (v, w). The Sphero
-# twin's constants, measured: full power drives FULL_SPEED m/s, and a wheel's lever is TURN_RADIUS m. A
-# Gazebo model or another robot that drives on cmd_vel has its own (the sphero_bridge's parameters).
+# A differential drive [left, right] (fractions of full power) -> a body-frame geometry_msgs/Twist (v, w), for
+# the Gazebo model's velocity control (sphero_bridge command_interface gazebo_cmd_vel; not the real driver's
+# cmd_vel, which is a heading and a speed). The Sphero twin's constants, measured: full power drives FULL_SPEED
+# m/s, and a wheel's lever is TURN_RADIUS m (the sphero_bridge's parameters full_speed and turn_radius).
 SPHERO_FULL_SPEED, SPHERO_TURN_RADIUS = 1.64, 0.075
 
 
@@ -645,10 +651,3 @@ def motors_to_twist(motors, full_speed=SPHERO_FULL_SPEED, turn_radius=SPHERO_TUR
     """
     left, right = (float(v) for v in motors)
     return full_speed * (left + right) / 2.0, full_speed * (right - left) / (2.0 * turn_radius)
-
-
-def twist_to_motors(linear, angular, full_speed=SPHERO_FULL_SPEED, turn_radius=SPHERO_TURN_RADIUS):
-    """Invert `motors_to_twist`, clipped to [-1, 1]: [(v - r w) / full_speed, (v + r w) / full_speed]."""
-    left = (float(linear) - turn_radius * float(angular)) / full_speed
-    right = (float(linear) + turn_radius * float(angular)) / full_speed
-    return [float(np.clip(left, -1.0, 1.0)), float(np.clip(right, -1.0, 1.0))]

@@ -25,7 +25,10 @@ Follows DayDreamer's `embodied/envs/sphero.py` (shared/reference/robot_tasks.md 
 
 - **Action.** A 2-D motor command a in [-1, 1]^2 becomes raw left/right motor powers int(a * 70) out of
   255 (`MAX_CONTROL`), held for 0.5 s (2 Hz). The reference does not clip, so an unbounded policy sample
-  could exceed 70; `motor_command` clips to [-1, 1] first by default (the bridge's safety rule).
+  could exceed 70; `motor_command` clips to [-1, 1] first by default (the bridge's safety rule). These
+  integers are also the units of the ROS 2 driver's command (juehess/sphero_ros2 `sphero_node`:
+  sphero_interfaces/msg/RawMotorCommand, int32 left / right in -255..255, each message driven for
+  `DRIVER_COMMAND_SECONDS` and then stopped); `clip_raw` is the driver's clipping.
 - **Ball position.** The ball is found in the overhead RGB frame by an HSV threshold (`white_mask`: a
   binary opening removes specks), its mask centroid in pixel-index coordinates (pixel i has coordinate
   i, as in the reference's `np.arange(640)`), normalised by the arena's pixel box: 0 at `arena_min`,
@@ -55,6 +58,9 @@ EPISODE_LENGTH = 100      # agent steps (50 s)
 GOAL = (0.825, 0.165)     # normalised arena coordinates (x right, y down in the image)
 SUCCESS_THRESHOLD = 0.1
 RESET_POWER, RESET_MOVES, RESET_MOVE_SECONDS, RESET_WAIT_SECONDS = 100, 5, 1.0, 4.0
+# sphero_ros2's sphero_node drives each RawMotorCommand for this long (a blocking sleep in its callback), then
+# stops the motors; messages that arrive meanwhile wait in its subscription queue (depth DRIVER_QUEUE_DEPTH).
+DRIVER_COMMAND_SECONDS, DRIVER_QUEUE_DEPTH = 0.2, 10
 
 # The reference's real setup: a 640x480 RealSense colour frame, the arena's pixel box in that frame, the
 # columns kept for the observation, and its HSV thresholds (called white there; calibrated to its camera
@@ -74,6 +80,11 @@ def motor_command(action, max_control=MAX_CONTROL, clip=True):
         action = np.clip(action, -1.0, 1.0)
     left, right = (int(a * max_control) for a in action)  # int() truncates toward zero, as the reference
     return left, right
+
+
+def clip_raw(left, right):
+    """(left, right) raw motor powers clipped to [-RAW_MAX, RAW_MAX] as ints (what the driver does)."""
+    return tuple(int(max(-RAW_MAX, min(RAW_MAX, int(v)))) for v in (left, right))
 
 
 def reset_moves(rng, moves=RESET_MOVES, power=RESET_POWER):
