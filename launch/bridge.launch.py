@@ -67,8 +67,6 @@ def bridge(context):
         overrides.update(REAL_PARAMETERS.get(robot, {}))
     if driver == 'gazebo':
         overrides.update(GAZEBO_PARAMETERS.get(robot, {}))
-    if executable == 'sphero_bridge' and driver == 'gazebo':
-        overrides['command_interface'] = 'gazebo_cmd_vel'  # the Gazebo model drives by velocity (hidden wheels)
     return [GroupAction([
         PushRosNamespace(arg('namespace')),
         Node(package='robot_bridges', executable=executable, name=executable, output='screen',

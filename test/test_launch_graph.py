@@ -87,15 +87,10 @@ def ros_parameters(path):
 
 
 def control_rate(robot):
-    """Hz: the control_rate in the bridge's config, which for the A1 and the Sphero is the core's robot rate."""
-    rate = ros_parameters(share('config', BRIDGES[robot] + '.yaml'))['control_rate']
-    if robot == 'a1':
-        from daydreamer.robots import a1
-        assert rate == a1.CONTROL_RATE == 20.0
-    elif robot == 'sphero':
-        from daydreamer.robots import sphero
-        assert rate == sphero.CONTROL_HZ == 2.0
-    return rate
+    """Hz: the bridge's control_rate, the robot definition's unless its config file overrides it."""
+    from daydreamer import robots
+    configured = ros_parameters(share('config', BRIDGES[robot] + '.yaml'))
+    return configured.get('control_rate', robots.get(robot).control_rate)
 
 
 def write_parameter_files(directory):
@@ -527,7 +522,9 @@ def steps_flow_at_the_control_rate_and_every_action_echoes_its_step(sim):
     if sim.robot in ARMS:
         # Moves block: a Step goes out when the moves have settled (no fixed rate: an action that moves nothing
         # is over in two ticks of the 50 Hz loop); the actor's deadline is watchdog_timeout.
-        deadline = ros_parameters(share('config', 'arm_bridge.yaml'))['watchdog_timeout']
+        from daydreamer import robots
+        configured = ros_parameters(share('config', 'arm_bridge.yaml'))
+        deadline = configured.get('watchdog_timeout', robots.get(sim.robot).watchdog_timeout)
         assert all(s.control_period == deadline for s in steps)
     else:
         assert all(s.control_period == pytest.approx(1.0 / rate) for s in steps)

@@ -29,7 +29,8 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from daydreamer.envs import dummy, make, parameters, validate_obs
+from daydreamer import robots
+from daydreamer.envs import make, parameters, validate_obs
 from daydreamer.robots import arm as logic
 from daydreamer.robots.arm import LEFT, Move, OTHER, RIGHT, UR5, XARM
 from daydreamer.space import Space
@@ -297,7 +298,8 @@ def test_registry_and_spaces_equal_dummy():
         assert {'seed', 'size', 'length'} <= parameters(task)
         env = make(task, seed=0)
         try:
-            obs_space, act, length = dummy.ROBOTS[robot]
+            spec = robots.get(robot)
+            obs_space, act, length = spec.obs_space, spec.act_space, spec.episode_length
             flags = ('reward', 'is_first', 'is_last', 'is_terminal')
             assert {k: v for k, v in env.obs_space.items() if k not in flags} == obs_space
             assert env.act_space == {'action': act, 'reset': Space(bool)}

@@ -58,7 +58,8 @@ def test_a1_matches_reference():
     assert (c.rssm.deter, c.rssm.units, c.batch_size, c.replay_chunk) == (256, 256, 32, 32)
     assert c.discount == 0.995 and c.actent.target == 0.5
     assert (c.actor.minstd, c.actor.unimix) == (0.1, 0.1)
-    assert (c.env.amount, c.env.repeat, c.env.length, c.env.resets, c.env.restart) == (1, 50, 250, False, False)
+    # length 0: the robot's own (daydreamer.robots.a1.ROBOT.episode_length, 250), which its twin's TimeLimit has
+    assert (c.env.amount, c.env.repeat, c.env.length, c.env.resets, c.env.restart) == (1, 50, 0, False, False)
     assert (c.run.train_fill, c.run.sync_every, c.run.train_ratio) == (5000, 20.0, 256)
     assert (c.encoder.mlp_keys, c.encoder.cnn_keys, c.decoder.cnn_keys) == ('vector', '$^', '$^')
     # A block sets only the keys it names.
@@ -71,7 +72,7 @@ def test_a1_matches_reference():
 def test_robot_blocks(robot, deter, target, fill, restart):
     c = load_config([robot])
     assert (c.rssm.deter, c.actent.target, c.run.train_fill, c.env.restart) == (deter, target, fill, restart)
-    assert (c.env.repeat, c.env.length, c.env.resets, c.discount) == (1, 100, True, 0.995)
+    assert (c.env.repeat, c.env.length, c.env.resets, c.discount) == (1, 0, True, 0.995)   # length: the robot's
     assert (c.run.log_every, c.run.eval_every, c.replay_chunk) == (100, 20, 32)
 
 
@@ -217,7 +218,7 @@ def test_update_returns_new_config():
     before = c.to_dict()
     d = c.update({'rssm.deter': '512', 'env': {'repeat': 10}}, batch_size=8, actor={'minstd': 0.2})
     assert (d.rssm.deter, d.env.repeat, d.batch_size, d.actor.minstd) == (512, 10, 8, 0.2)
-    assert d.rssm.units == 256 and d.env.length == 250  # groups are merged, not replaced
+    assert d.rssm.units == 256 and d.env.resets is False  # groups are merged, not replaced
     assert c.to_dict() == before and c.rssm.deter == 256 and d is not c and d != c
     assert c.update() == c and c.update(None) == c
 

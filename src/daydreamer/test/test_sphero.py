@@ -27,6 +27,7 @@ import numpy as np
 import pytest
 
 from daydreamer import envs
+from daydreamer import robots
 from daydreamer.envs import dummy
 from daydreamer.robots import sphero as robot
 from daydreamer.sim import import_mujoco
@@ -122,7 +123,8 @@ def test_observation_image():
 def test_spaces_equal_the_dummy_robot():
     env = envs.make('sphero_sim', seed=0)
     try:
-        obs, action, length = dummy.ROBOTS['sphero']
+        spec = robots.get('sphero')
+        obs, action, length = spec.obs_space, spec.act_space, spec.episode_length
         assert env.obs_space == dummy.Dummy('sphero').obs_space
         assert {k: v for k, v in env.obs_space.items() if k in obs} == obs
         assert env.act_space == {'action': action, 'reset': Space(bool)}

@@ -21,82 +21,37 @@
 """
 What the launch files of daydreamer_bringup need to know about each robot.
 
-The launch files in launch/ import this module (it is installed with the package), so the per-robot facts live
-in one place: which bridge executable speaks the robot, its parameter file, its URDF in share/daydreamer/urdf,
-the root frame rviz fixes on, and the real driver's topics the bridge is remapped onto in `real.launch.py`.
+The launch files in launch/ import this module (it is installed with the package). The per-robot facts (which
+bridge executable speaks the robot, its URDF in share/daydreamer/urdf, the root frame rviz fixes on, the camera,
+the real driver's topics the bridge is remapped onto in `real.launch.py` and the driver's parameters) are read
+from each robot's one definition, `daydreamer.robots` (robots/<name>.py's ROBOT).
 """
 
 import os
 
-ROBOTS = ('a1', 'ur5', 'xarm', 'sphero')
-DRIVERS = ('sim', 'gazebo', 'real')  # what publishes the driver-level topics the bridge reads
-BRIDGES = {'a1': 'a1_bridge', 'ur5': 'arm_bridge', 'xarm': 'arm_bridge', 'sphero': 'sphero_bridge'}
-URDFS = {'a1': 'a1.urdf', 'ur5': 'ur5.urdf', 'xarm': 'xarm6.urdf', 'sphero': 'sphero.urdf'}
-ROOT_FRAMES = {'a1': 'trunk', 'ur5': 'base_link', 'xarm': 'link_base', 'sphero': 'base_link'}
-# Arms are bolted to the table; the A1 and the Sphero move freely (Gazebo spawns them free).
-FIXED_BASE = {'a1': False, 'ur5': True, 'xarm': True, 'sphero': False}
-# The robot's camera topic shown in rviz (the A1 has none on the real robot).
-CAMERAS = {'a1': '', 'ur5': 'camera/image_raw', 'xarm': 'camera/image_raw', 'sphero': 'overhead_camera/image_raw'}
+from daydreamer import robots as _robots
 
+# Every robot's facts come from its one definition (daydreamer.robots: robots/<name>.py's ROBOT).
+_ROBOTS = _robots.registry()
+ROBOTS = tuple(_ROBOTS)
+DRIVERS = ('sim', 'gazebo', 'real')  # what publishes the driver-level topics the bridge reads
+BRIDGES = {name: r.bridge for name, r in _ROBOTS.items()}
+URDFS = {name: r.urdf for name, r in _ROBOTS.items()}
+ROOT_FRAMES = {name: r.root_frame for name, r in _ROBOTS.items()}
+# Arms are bolted to the table; the A1 and the Sphero move freely (Gazebo spawns them free).
+FIXED_BASE = {name: r.fixed_base for name, r in _ROBOTS.items()}
+# The robot's camera topic shown in rviz ('' = none: the A1 has none on the real robot).
+CAMERAS = {name: r.camera for name, r in _ROBOTS.items()}
 # Our relative topic -> the real driver's topic. The bridge runs in the robot's namespace and the vendor drivers
 # publish at their own names, so real.launch.py remaps; remap:='from:=to,...' adds or replaces. Cameras are not
 # remapped: the camera driver publishes into the robot's namespace (camera/image_raw, rgb8 or bgr8 of any size;
 # the xArm's camera/depth/image_raw, 16UC1 or 32FC1), or remap:= points the bridge at it.
-
-
-def _arm_topics(robot):
-    """Return the arm driver's topics (daydreamer.robots.arm.DRIVERS); its stock launch files use global names."""
-    from daydreamer.robots.arm import DRIVERS
-    driver = DRIVERS[robot]
-    command = 'commands' if driver.arm_command == 'forward_position' else 'joint_trajectory'
-    return {'joint_states': '/joint_states',
-            f'{driver.arm_controller}/{command}': f'/{driver.arm_controller}/{command}'}
-
-
-REAL_TOPICS = {
-    # The legged SDK's ROS 2 driver, unitree_ros2_to_real: `ros2 run unitree_legged_real ros2_udp LOWLEVEL` (node
-    # node_ros2_udp, root namespace) answers each LowCmd on /low_cmd with one LowState on /low_state. With the
-    # bridge's driver_interface:=ros2_control instead, a ros2_control driver started in the robot's namespace
-    # (joint_states, imu_sensor_broadcaster/imu, forward_position_controller/commands) needs no remapping.
-    'a1': {'low_cmd': '/low_cmd', 'low_state': '/low_state'},
-    # Universal_Robots_ROS2_Driver (ur_control.launch.py initial_joint_controller:=forward_position_controller);
-    # the Robotiq 2F-85's joint states come on /joint_states too, in messages of their own.
-    'ur5': _arm_topics('ur5'),
-    # xarm_ros2's ros2_control path (xarm_controller's launch files: xarm6_traj_controller, joint_state_broadcaster
-    # on /joint_states, both in the root namespace by default).
-    'xarm': _arm_topics('xarm'),
-    # juehess/sphero_ros2: `ros2 launch sphero_node sphero_launch.py` starts the driver in the namespace /sphero
-    # (raw_motor_command, set_stabilization, odom); absolute names, so the bridge reaches it from any namespace.
-    'sphero': {
-        'raw_motor_command': '/sphero/raw_motor_command',
-        'set_stabilization': '/sphero/set_stabilization',
-    },
-}
-
-
-# Bridge parameters for the real drivers, beyond config/<bridge>.yaml: the arms' gripper action at its global
-# name (the bridges' defaults are the real drivers' interfaces, daydreamer.robots.arm.DRIVERS, which the sim node
-# offers too; checked against the drivers' controllers on mock hardware in test/test_drivers_mock.py).
-def _gripper_action(robot):
-    from daydreamer.robots.arm import DRIVERS
-    return '/' + DRIVERS[robot].gripper_action
-
-
-REAL_PARAMETERS = {'ur5': {'gripper_action': _gripper_action('ur5')},
-                   'xarm': {'gripper_action': _gripper_action('xarm')}}
-
-
-def _gazebo_arm(robot):
-    """Gazebo runs our URDF (the twin's finger joint, metres) with config/gazebo/<robot>_controllers.yaml."""
-    from daydreamer.envs.arm import CONFIGS
-    return {'arm_command': 'forward_position', 'arm_controller': 'forward_position_controller',
-            'gripper_command': 'forward_position', 'gripper_controller': 'gripper_controller',
-            'gripper_joint': CONFIGS[robot].finger, 'gripper_open': 0.0, 'gripper_closed': CONFIGS[robot].stroke}
-
-
-# Bridge parameters under Gazebo (driver:=gazebo): its forward command controllers, not the real drivers'.
-GAZEBO_PARAMETERS = {'ur5': _gazebo_arm('ur5'), 'xarm': _gazebo_arm('xarm'),
-                     'a1': {'driver_interface': 'ros2_control'}}   # gz_ros2_control + the IMU bridged from gz
+REAL_TOPICS = {name: dict(r.real_topics) for name, r in _ROBOTS.items()}
+# Bridge parameters with the real driver (e.g. the arms' gripper action at its global name) and under Gazebo
+# (driver:=gazebo: its forward command controllers, the Sphero's velocity-driven model), beyond
+# config/<bridge>.yaml.
+REAL_PARAMETERS = {name: dict(r.real_parameters) for name, r in _ROBOTS.items()}
+GAZEBO_PARAMETERS = {name: dict(r.gazebo_parameters) for name, r in _ROBOTS.items()}
 
 
 def words(text):

@@ -101,8 +101,7 @@ def check_field(names, values, field):
 class A1Bridge(BridgeNode):
 
     def __init__(self, **kwargs):
-        super().__init__('a1_bridge', 'a1', control_rate=a1.CONTROL_RATE, episode_length=250, resets=False,
-                         watchdog_timeout=0.25, stale_timeout=0.1, sources=(), **kwargs)
+        super().__init__('a1_bridge', 'a1', sources=(), **kwargs)
         self.interface = self.param('driver_interface', 'unitree_legged', "the driver: 'unitree_legged' (legged SDK "
                                     "LowCmd / LowState through unitree_ros2_to_real) or 'ros2_control'")
         if self.interface not in INTERFACES:

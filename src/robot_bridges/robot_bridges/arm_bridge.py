@@ -84,18 +84,12 @@ GRIPPER_GOAL_TIMEOUT = 5.0  # s a gripper action may take to finish its goal bef
 class ArmBridge(BridgeNode):
 
     def __init__(self, **kwargs):
-        from rcl_interfaces.msg import ParameterDescriptor
-        super().__init__('arm_bridge', '', control_rate=20.0, episode_length=100, resets=True,
-                         watchdog_timeout=10.0, stale_timeout=0.5, sources=('joint_states', 'camera/image_raw'),
-                         **kwargs)
-        self.robot = self.declare_parameter('robot', 'ur5', ParameterDescriptor(description='ur5 | xarm')).value
+        super().__init__('arm_bridge', 'ur5', sources=('joint_states', 'camera/image_raw'), **kwargs)
         self.command_rate = self.param('command_rate', 50.0, 'joint targets per second while moving (Hz)')
         speed = self.param('speed', 0.1, 'mean tool speed of a move (m/s)')
         self.settle_tolerance = self.param('settle_tolerance', 0.01, 'rad: a move ends when the joints are this close')
         self.settle_timeout = self.param('settle_timeout', 3.0, 's to wait for the joints to settle')
-        driver = arm.DRIVERS.get(self.robot)
-        if driver is None:
-            raise ConfigError(f"parameter robot must be one of {', '.join(arm.DRIVERS)}, not '{self.robot}'")
+        driver = self.spec.driver
         # The real driver's interface is the default (robots.arm.DRIVERS); the sim node offers the same.
         self.arm_command = self.param('arm_command', driver.arm_command, "'forward_position' (Float64MultiArray "
                                       "on <arm_controller>/commands) or 'joint_trajectory' (one JointTrajectory "
@@ -127,7 +121,7 @@ class ArmBridge(BridgeNode):
         if len(crop) != 4 or min(crop) < 0:
             raise ConfigError(f'parameter camera_crop must be [x, y, width, height] (4 pixel counts >= 0), not {crop}')
         seed = self.param('seed', 0, 'seed of the scripted resets')
-        robot_ws = arm.WORKSPACES[self.robot]
+        robot_ws = self.spec.task
         calibration = {}
         for side in ('left', 'right'):
             default = [float(v) for v in (*getattr(robot_ws, f'{side}_min'), *getattr(robot_ws, f'{side}_max'))]

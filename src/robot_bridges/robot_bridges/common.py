@@ -25,13 +25,16 @@ That is parameters, the Step/Action topics, the episode services, the watchdog, 
 and throttled problem reports. The ROS-free logic lives in `daydreamer.robots.bridge`; a robot's bridge subclasses
 `BridgeNode` and adds its driver topics.
 
-Shared parameters: control_rate (double, Hz), episode_length (int, steps; 0 = no limit), watchdog_timeout
-(double, s without a fresh action before the safe stop), stale_timeout (double, s: older driver data is not
-used).
+Shared parameters, their defaults the robot's definition (`daydreamer.robots`: robots/<name>.py's ROBOT):
+robot (the arm bridge serves two), control_rate (double, Hz), episode_length (int, steps; 0 = no limit),
+watchdog_timeout (double, s without a fresh action before the safe stop), stale_timeout (double, s: older driver
+data is not used).
 """
 
 import time
 
+from daydreamer import robots
+from daydreamer.config import ConfigError
 from daydreamer.robots import bridge
 from daydreamer_interfaces.msg import Action, Step
 from daydreamer_interfaces.srv import ResetEpisode
@@ -53,17 +56,20 @@ class BridgeNode(Node):
     optionally `on_hard_reset()`.
     """
 
-    def __init__(self, name, robot, control_rate, episode_length, resets, watchdog_timeout, stale_timeout, sources,
-                 **kwargs):
+    def __init__(self, name, robot, sources, **kwargs):
         super().__init__(name, **kwargs)
-        self.robot = robot
-        self.control_rate = self.param('control_rate', float(control_rate), 'agent steps per second (Hz)')
-        self.episode_length = self.param('episode_length', int(episode_length), 'steps per episode (0: no limit)')
-        self.watchdog_timeout = self.param('watchdog_timeout', float(watchdog_timeout),
+        served = [key for key, r in robots.registry().items() if r.bridge == name]
+        self.robot = self.param('robot', robot, ' | '.join(served))
+        if self.robot not in served:
+            raise ConfigError(f"parameter robot must be one of {', '.join(served)}, not '{self.robot}'")
+        spec = self.spec = robots.get(self.robot)
+        self.control_rate = self.param('control_rate', float(spec.control_rate), 'agent steps per second (Hz)')
+        self.episode_length = self.param('episode_length', int(spec.episode_length), 'steps per episode (0: no limit)')
+        self.watchdog_timeout = self.param('watchdog_timeout', float(spec.watchdog_timeout),
                                            'seconds without a fresh action before the safe stop')
-        self.stale_timeout = self.param('stale_timeout', float(stale_timeout),
+        self.stale_timeout = self.param('stale_timeout', float(spec.stale_timeout),
                                         'driver data older than this (s) is not used')
-        self.episode = bridge.Episode(self.episode_length, resets)
+        self.episode = bridge.Episode(self.episode_length, spec.resets)
         self.watchdog = bridge.Watchdog(self.watchdog_timeout)
         self.fresh = bridge.Freshness(self.stale_timeout, sources)
         self.last_step = None         # the step index of the last Step sent

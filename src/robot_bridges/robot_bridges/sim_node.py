@@ -60,8 +60,9 @@ import collections
 import os
 
 from builtin_interfaces.msg import Time
+from daydreamer import robots
 from daydreamer.config import ConfigError
-from daydreamer.robots import a1, bridge, sphero
+from daydreamer.robots import a1, arm, bridge, sphero
 from daydreamer_ros import images, qos, runner
 from nav_msgs.msg import Odometry
 import numpy as np
@@ -72,7 +73,9 @@ from std_msgs.msg import Float64MultiArray
 
 from .common import floats, THROTTLE
 
-ROBOTS = ('a1', 'ur5', 'xarm', 'sphero')
+# The twins this node drives: the A1's, the Sphero's, and every arm definition's (robots.arm.Twin: envs.arm).
+ARMS = tuple(name for name, r in robots.registry().items() if isinstance(r.twin_config, arm.Twin))
+ROBOTS = ('a1', *ARMS, 'sphero')
 
 
 class SimNode(Node):
@@ -83,7 +86,7 @@ class SimNode(Node):
 
         def p(name, value, text=''):
             return self.declare_parameter(name, value, ParameterDescriptor(description=text)).value
-        self.robot = p('robot', 'a1', 'a1 | ur5 | xarm | sphero')
+        self.robot = p('robot', 'a1', ' | '.join(ROBOTS))
         if self.robot not in ROBOTS:
             raise ConfigError(f"parameter robot must be one of {', '.join(ROBOTS)}, not {self.robot!r}")
         self.rtf = p('real_time_factor', 1.0, 'simulated seconds per wall-clock second')
@@ -122,10 +125,8 @@ class SimNode(Node):
                 self.imu_pub = self.create_publisher(Imu, 'imu_sensor_broadcaster/imu', qos.SENSOR)
                 self.create_subscription(Float64MultiArray, 'forward_position_controller/commands',
                                          self.on_joint_command, qos.COMMAND)
-        elif self.robot in ('ur5', 'xarm'):
+        elif self.robot in ARMS:
             from daydreamer.envs.arm import ArmSim
-            self.env = ArmSim(self.robot, seed=seed, size=size)
-            from daydreamer.robots import arm
             from .arm_driver import ArmDriver
             driver = arm.DRIVERS[self.robot]
             arm_command = p('arm_command', driver.arm_command, "arms: the arm controller offered, 'forward_position' "

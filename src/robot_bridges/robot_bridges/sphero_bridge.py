@@ -80,9 +80,7 @@ TICK = 0.02        # s, the motor timer: the plan advances and commands are (re)
 class SpheroBridge(BridgeNode):
 
     def __init__(self, **kwargs):
-        super().__init__('sphero_bridge', 'sphero', control_rate=sphero.CONTROL_HZ,
-                         episode_length=sphero.EPISODE_LENGTH, resets=True, watchdog_timeout=1.5, stale_timeout=0.5,
-                         sources=('overhead_camera/image_raw',), **kwargs)
+        super().__init__('sphero_bridge', 'sphero', sources=('overhead_camera/image_raw',), **kwargs)
         self.action_duration = self.param('action_duration', sphero.STEP_SECONDS, 'seconds each action drives')
         low = self.param('arena_min', [float(v) for v in sphero.REFERENCE_ARENA_MIN], 'arena box min (px)')
         high = self.param('arena_max', [float(v) for v in sphero.REFERENCE_ARENA_MAX], 'arena box max (px)')

@@ -27,26 +27,38 @@ its own episode length as an outermost TimeLimit; `wrap` applies the run's confi
 """
 
 import difflib
+import functools
 import importlib
 import inspect
 import re
 
+from . import dummy
 from .base import (ActionRepeat, BadObservation, check_obs, ClipAction, Env, TimeLimit, validate_obs, wrap,
                    Wrapper)
+from .. import robots
 
 TASKS = {
     'point_vector': 'daydreamer.envs.point:point_vector',
     'point_image': 'daydreamer.envs.point:point_image',
-    **{f'{robot}_dummy': f'daydreamer.envs.dummy:{robot}_dummy' for robot in ('a1', 'ur5', 'xarm', 'sphero')},
-    # MuJoCo twins of the four robots.
-    'a1_sim': 'daydreamer.envs.a1:a1_sim',
-    'ur5_sim': 'daydreamer.envs.arm:ur5_sim',
-    'xarm_sim': 'daydreamer.envs.arm:xarm_sim',
-    'sphero_sim': 'daydreamer.envs.sphero:sphero_sim',
     # DeepMind Control Suite, for comparison with published Dreamer scores.
     **{f'dmc_{name}{suffix}': f'daydreamer.envs.dmc:dmc_{name}{suffix}'
        for name in ('walker_walk', 'cartpole_swingup', 'cheetah_run', 'reacher_easy') for suffix in ('', '_proprio')},
 }
+
+
+_TWINS = {}   # the robots' twin tasks -> robot (a twin factory that takes a `robot` argument gets it)
+
+
+def _add_robot_tasks():
+    """Add `<robot>_dummy` (its spaces only) and `<robot>_sim` (its MuJoCo twin) for every robot definition."""
+    for name, robot in robots.registry().items():
+        TASKS.setdefault(f'{name}_dummy', dummy.factory(name))
+        if robot.twin:
+            TASKS.setdefault(f'{name}_sim', robot.twin)
+            _TWINS[f'{name}_sim'] = name
+
+
+_add_robot_tasks()
 
 
 def register(name, factory):
@@ -57,6 +69,8 @@ def register(name, factory):
 def factory(name):
     """Return the callable that builds task `name` (imports its module on first use)."""
     if name not in TASKS:
+        _add_robot_tasks()   # a robot definition added since (robots.registry() was refreshed)
+    if name not in TASKS:
         close = difflib.get_close_matches(name, TASKS, n=1, cutoff=0.0)
         hint = f"; closest match: '{close[0]}'" if close else ''
         raise ValueError(f"unknown task '{name}'; valid tasks: {', '.join(sorted(TASKS))}{hint}")
@@ -64,6 +78,9 @@ def factory(name):
     if isinstance(fn, str):
         module, attr = fn.split(':')
         fn = getattr(importlib.import_module(module), attr)
+        twin_of = _TWINS.get(name)
+        if twin_of and 'robot' in inspect.signature(fn).parameters:   # a factory that makes the twin of any robot
+            fn = functools.partial(fn, twin_of)
     return fn
 
 

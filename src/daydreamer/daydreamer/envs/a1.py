@@ -380,7 +380,7 @@ class A1Sim(Env):
         return obs
 
 
-def a1_sim(seed=None, repeat=a1.REPEAT, size=(64, 64), length=250, render=True, **kwargs):
+def a1_sim(seed=None, repeat=a1.REPEAT, size=(64, 64), length=a1.EPISODE_LENGTH, render=True, **kwargs):
     """Make the A1 task: `A1Sim` with a 250-step (12.5 s) TimeLimit; the run's config sets `resets: false`."""
     return TimeLimit(A1Sim(seed=seed, repeat=repeat, size=size, render=render, **kwargs), length)
 

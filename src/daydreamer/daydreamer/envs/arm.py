@@ -96,7 +96,7 @@ from pathlib import Path
 import numpy as np
 
 from .base import Env, TimeLimit
-from .dummy import ROBOTS as DUMMY_ROBOTS
+from .. import robots
 from ..robots import arm as logic
 from ..space import Space
 
@@ -124,29 +124,25 @@ def _rot_z(angle):
 
 
 class RobotConfig:
-    """What differs between the two arms."""
+    """What differs between the arms: their definition (robots/<arm>.py's ROBOT) and its twin_config."""
 
     def __init__(self, **kwargs):
         self.__dict__.update(kwargs)
 
 
-CONFIGS = {
-    'ur5': RobotConfig(
-        name='ur5', urdf='ur5.urdf', workspace=logic.UR5, root='base_link', root_yaw=math.pi, ee='tool0',
-        joints=logic.DRIVERS['ur5'].joints,
-        finger='robotiq_85_left_finger_joint', stroke=0.0425, pad=0.145,
-        # rotation vector (-2.2213, -2.2213, 0) of urx movel: pi about (-1, -1, 0)/sqrt(2), tool z down
-        tool_rot=np.array([[0, 1, 0], [1, 0, 0], [0, 0, -1.0]]), orientation='rotvec',
-        home=np.array([0.979, -1.14, 1.997, -2.427, -1.571, 0.979]),
-        camera_pos=(-0.19, -1.0, 0.5), camera_target=(-0.19, -0.52, -0.18), fovy=45.0, n_joint_obs=6, depth=False),
-    'xarm': RobotConfig(
-        name='xarm', urdf='xarm6.urdf', workspace=logic.XARM, root='link_base', root_yaw=0.0, ee='link_eef',
-        joints=logic.DRIVERS['xarm'].joints,
-        finger='drive_joint', stroke=0.042, pad=0.157,
-        tool_rot=np.diag([1.0, -1.0, -1.0]), orientation='rpy',  # roll -180 deg, pitch 0, yaw 0
-        home=np.array([0.01, -0.203, -0.697, 0.0, 0.9, 0.01]),
-        camera_pos=(0.85, 0.0, 0.58), camera_target=(0.38, 0.0, 0.02), fovy=45.0, n_joint_obs=7, depth=True),
-}
+def config(name):
+    """Return the twin's RobotConfig of the arm definition `name` (a Robot whose twin_config is a robots.arm.Twin)."""
+    robot = robots.get(name)
+    twin = robot.twin_config
+    if not isinstance(twin, logic.Twin):
+        raise ValueError(f"robot '{name}' is not an arm (its definition has no robots.arm.Twin twin_config)")
+    return RobotConfig(name=robot.name, urdf=robot.urdf, workspace=robot.task, root=robot.root_frame,
+                       joints=robot.driver.joints, **{**vars(twin), 'tool_rot': np.array(twin.tool_rot),
+                                                      'home': np.array(twin.home)})
+
+
+CONFIGS = {name: config(name) for name, robot in robots.registry().items()
+           if isinstance(robot.twin_config, logic.Twin)}
 
 
 def _look_at_quat(mujoco, pos, target):
@@ -409,11 +405,9 @@ class ArmSim(Env):
     realtime = False
 
     def __init__(self, robot='ur5', seed=None, size=(64, 64)):
-        if robot not in CONFIGS:
-            raise ValueError(f'robot must be one of {sorted(CONFIGS)}, not {robot!r}')
+        self.cfg = cfg = config(robot)   # a clear error for a robot that is not an arm
         from ..sim import Camera, import_mujoco
         self._mj = import_mujoco()
-        self.cfg = cfg = CONFIGS[robot]
         self.robot = robot
         self.ws = cfg.workspace
         self.size = tuple(int(s) for s in size)
@@ -450,13 +444,10 @@ class ArmSim(Env):
         self._set_gains()
 
         self.camera = Camera(m, 'scene', self.size)
-        obs_space = dict(DUMMY_ROBOTS[robot][0])  # 64x64 images there; other sizes follow `size`
-        obs_space['image'] = Space(np.uint8, self.size + (3,), 0, 255)
-        if cfg.depth:
-            obs_space['depth'] = Space(np.uint8, self.size + (1,), 0, 255)
+        obs_space = logic.observation_space(cfg.n_joint_obs, cfg.depth, self.size)
         self.obs_space = {**obs_space, 'reward': Space(np.float32), 'is_first': Space(bool),
                           'is_last': Space(bool), 'is_terminal': Space(bool)}
-        self.act_space = {'action': Space(np.int64, (), 0, 6), 'reset': Space(bool)}
+        self.act_space = {'action': logic.action_space(), 'reset': Space(bool)}
         self._started = False
         self._in_target_bin = False  # after a placement: the ball really lies in the new bin
         self.last_depth_m = None
@@ -812,12 +803,17 @@ class ArmSim(Env):
         self.camera.close()
 
 
-def ur5_sim(seed=None, size=(64, 64), length=100):
-    return TimeLimit(ArmSim('ur5', seed, size), length)
+def arm_sim(robot, seed=None, size=(64, 64), length=None):
+    """Make the twin of an arm definition (`robot`: its name), with its episode length as a TimeLimit."""
+    return TimeLimit(ArmSim(robot, seed, size), length or robots.get(robot).episode_length)
 
 
-def xarm_sim(seed=None, size=(64, 64), length=100):
-    return TimeLimit(ArmSim('xarm', seed, size), length)
+def ur5_sim(seed=None, size=(64, 64), length=None):
+    return arm_sim('ur5', seed, size, length)
+
+
+def xarm_sim(seed=None, size=(64, 64), length=None):
+    return arm_sim('xarm', seed, size, length)
 
 
 def measure_returns(env, episodes=10, policy='random', seed=0):

@@ -19,39 +19,36 @@
 # THE SOFTWARE.
 
 """
-Robot tasks that only provide spaces (the reference's `*_dummy`).
+Robot tasks that only provide spaces (the reference's `*_dummy`): `<robot>_dummy` for every robot definition.
 
 A learner or a benchmark needs the observation and action spaces of a robot that is not attached. Observations are
-random but valid.
-
-Spaces follow shared/reference/robot_tasks.md: A1 16-D proprio and 12 joint targets; UR5 and xArm
-64x64 RGB (xArm also depth) with five proprio keys and six discrete actions; Sphero 64x64 RGB and a 2-D
-motor command.
+random but valid. The spaces and the episode length are the robot's definition (`daydreamer.robots.registry()`).
 """
 
 import numpy as np
 
 from .base import Env, TimeLimit
+from .. import robots
 from ..space import Space
 
-IMAGE = Space(np.uint8, (64, 64, 3), 0, 255)
+
+class _Robots:
+    """{robot: (obs spaces, action space, episode length)}, read from the robot definitions when first used."""
+
+    def _table(self):
+        return {name: (dict(r.obs_space), r.act_space, r.episode_length) for name, r in robots.registry().items()}
+
+    def __getitem__(self, name):
+        return self._table()[name]
+
+    def __iter__(self):
+        return iter(self._table())
+
+    def __contains__(self, name):
+        return name in self._table()
 
 
-def _arm(joints, depth):
-    obs = {'image': IMAGE, 'cartesian_position': Space(np.float32, (6,)),
-           'joint_positions': Space(np.float32, (joints,)), 'gripper_pos': Space(np.float32, (1,), 0, 1),
-           'gripper_side': Space(np.float32, (3,), 0, 1), 'grasped_side': Space(np.float32, (3,), 0, 1)}
-    if depth:
-        obs['depth'] = Space(np.uint8, (64, 64, 1), 0, 255)
-    return obs, Space(np.int64, (), 0, 6)
-
-
-ROBOTS = {
-    'a1': ({'vector': Space(np.float32, (16,))}, Space(np.float32, (12,), -1, 1), 250),
-    'ur5': (*_arm(6, depth=False), 100),
-    'xarm': (*_arm(7, depth=True), 100),
-    'sphero': ({'image': IMAGE}, Space(np.float32, (2,), -1, 1), 100),
-}
+ROBOTS = _Robots()
 
 
 class Dummy(Env):
@@ -75,8 +72,9 @@ class Dummy(Env):
                 'is_terminal': np.bool_(False)}
 
 
-def _factory(robot):
-    return lambda seed=None: TimeLimit(Dummy(robot, seed), ROBOTS[robot][2])
-
-
-a1_dummy, ur5_dummy, xarm_dummy, sphero_dummy = (_factory(robot) for robot in ('a1', 'ur5', 'xarm', 'sphero'))
+def factory(robot):
+    """Return the `<robot>_dummy` task's factory."""
+    def make(seed=None):
+        return TimeLimit(Dummy(robot, seed), ROBOTS[robot][2])
+    make.__name__ = f'{robot}_dummy'
+    return make

@@ -49,6 +49,9 @@ import os
 
 import numpy as np
 
+from .spec import Robot
+from ..space import Space
+
 URDF_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'urdf', 'a1.urdf')
 
 LEGS = ('FR', 'FL', 'RR', 'RL')
@@ -72,6 +75,7 @@ MAX_DELTA = 0.2           # rad, per-substep clip of the command around the meas
 KP_SIM, KP_REAL = 100.0, 80.0
 KD = np.tile([1.0, 2.0, 2.0], 4)
 CONTROL_RATE = 20.0       # Hz, agent actions
+EPISODE_LENGTH = 250      # agent steps (12.5 s), cuts of one run: the A1 is not reset between episodes
 SUBSTEP = 0.001           # s, the inner loop (1 kHz)
 REPEAT = 50               # substeps per agent step
 CUTOFF = 1.5              # Hz, the action low-pass
@@ -353,3 +357,16 @@ def reward(up, joint_angles_normalised, forward_vel, velocity, desired_speed=DES
     r_vel = forward_frac * forward_going if r_kne > 0.7 else 0.0
     total = r_upr + r_hip + r_sho + r_kne + 10 * (r_vel + 1) / 2
     return total, {'upr': r_upr, 'hip': r_hip, 'sho': r_sho, 'kne': r_kne, 'vel': r_vel}
+
+
+ROBOT = Robot(
+    name='a1', obs_space={'vector': Space(np.float32, (16,))}, act_space=Space(np.float32, (NUM_JOINTS,), -1, 1),
+    control_rate=CONTROL_RATE, episode_length=EPISODE_LENGTH, resets=False, twin='daydreamer.envs.a1:a1_sim',
+    bridge='a1_bridge', urdf='a1.urdf', root_frame='trunk', fixed_base=False, camera='',
+    watchdog_timeout=0.25, stale_timeout=0.1,
+    # The legged SDK's ROS 2 driver, unitree_ros2_to_real: `ros2 run unitree_legged_real ros2_udp LOWLEVEL` (node
+    # node_ros2_udp, root namespace) answers each LowCmd on /low_cmd with one LowState on /low_state. With the
+    # bridge's driver_interface:=ros2_control instead, a ros2_control driver started in the robot's namespace
+    # (joint_states, imu_sensor_broadcaster/imu, forward_position_controller/commands) needs no remapping.
+    real_topics={'low_cmd': '/low_cmd', 'low_state': '/low_state'},
+    gazebo_parameters={'driver_interface': 'ros2_control'})   # gz_ros2_control + the IMU bridged from Gazebo

@@ -170,37 +170,6 @@ class Workspace:
         return lower if (side == LEFT) == left_is_higher else lower + 1
 
 
-def _ur5():
-    # UR5SimpleRobotWrapper; note its Y_ADJ / X_ADJ are the xArm's swapped.
-    y_adj, x_adj = 0.08, 0.04
-    left_min, left_max = (-0.125, -0.64), (0.048, -0.36)
-    right_min, right_max = (-0.455, -0.64), (-0.285, -0.36)
-    return Workspace(
-        'ur5', left_min, left_max, right_min, right_max,
-        left_safe_min=(left_min[0] + x_adj + 0.06, left_min[1] + y_adj),
-        left_safe_max=(left_max[0] - x_adj, left_max[1] - y_adj),
-        right_safe_min=(right_min[0] + x_adj, right_min[1] + y_adj),
-        right_safe_max=(right_max[1] - x_adj, right_max[1] - y_adj),  # sic: y bound used for x
-        z_table=-0.010, z_hover=0.12, z_reset=0.18, axis=0, sweep_corners=True)
-
-
-def _xarm():
-    x_adj, y_adj = 0.08, 0.04
-    left_min, left_max = (0.252, 0.085), (0.523, 0.175)
-    right_min, right_max = (0.252, -0.170), (0.523, -0.075)
-    return Workspace(
-        'xarm', left_min, left_max, right_min, right_max,
-        left_safe_min=(left_min[0] + x_adj, left_min[1] + y_adj),
-        left_safe_max=(left_max[0] - x_adj, left_max[1] - y_adj),
-        right_safe_min=(right_min[0] + x_adj, right_min[1] + y_adj),
-        right_safe_max=(right_max[0] - x_adj, right_max[1] - y_adj - 0.035),  # sic: below the min
-        z_table=0.182, z_hover=0.290, z_reset=0.450, axis=1, sweep_corners=False)
-
-
-UR5, XARM = _ur5(), _xarm()
-WORKSPACES = {'ur5': UR5, 'xarm': XARM}
-
-
 ARM_COMMANDS = ('forward_position', 'joint_trajectory')
 GRIPPER_COMMANDS = ('GripperCommand', 'ParallelGripperCommand', 'forward_position', 'joint_trajectory')
 
@@ -234,27 +203,67 @@ class Driver:
             else self.gripper_command
 
 
-DRIVERS = {
-    # Universal_Robots_ROS2_Driver (ur_control.launch.py initial_joint_controller:=forward_position_controller)
-    # and the Robotiq 2F-85 (PickNikRobotics ros2_robotiq_gripper: knuckle 0 open .. 0.8 rad closed; Jazzy's
-    # parallel_gripper_action_controller, Humble's gripper_action_controller). Checked on mock hardware
-    # (test/test_drivers_mock.py).
-    'ur5': Driver(
-        joints=('shoulder_pan_joint', 'shoulder_lift_joint', 'elbow_joint', 'wrist_1_joint', 'wrist_2_joint',
-                'wrist_3_joint'),
-        arm_controller='forward_position_controller', arm_command='forward_position',
-        gripper_joint='robotiq_85_left_knuckle_joint', gripper_open=0.0, gripper_closed=0.8,
-        gripper_command='ParallelGripperCommand', gripper_command_humble='GripperCommand',
-        gripper_action='robotiq_gripper_controller/gripper_cmd'),
-    # xarm_ros2's ros2_control path (xarm_controller: xarm6_traj_controller, a JointTrajectoryController) and
-    # xarm_api's gripper action (drive_joint 0 open .. 0.85 closed). Checked on mock hardware with xarm_ros2's
-    # own launch and controller YAML (test/test_drivers_mock.py).
-    'xarm': Driver(
-        joints=('joint1', 'joint2', 'joint3', 'joint4', 'joint5', 'joint6'),
-        arm_controller='xarm6_traj_controller', arm_command='joint_trajectory',
-        gripper_joint='drive_joint', gripper_open=0.0, gripper_closed=0.85,
-        gripper_command='GripperCommand', gripper_action='xarm_gripper/gripper_action'),
-}
+@dataclasses.dataclass(frozen=True)
+class Twin:
+    """What the MuJoCo twin (`envs.arm`) needs beyond the robot's definition: our URDF's gripper, tool and camera."""
+
+    finger: str                 # our URDF's finger joint (prismatic), 0 open .. stroke m closed
+    stroke: float
+    ee: str                     # the flange body
+    pad: float                  # m from the flange to the finger pads' centre
+    root_yaw: float             # the base's yaw in the scene
+    tool_rot: tuple             # the tool's rotation matrix (rows) during the task: tool z down
+    orientation: str            # how the real API reports the tool's orientation: 'rotvec' (UR) or 'rpy' (xArm)
+    home: tuple                 # joint positions (rad) of the scripted start
+    camera_pos: tuple           # the fixed camera (m, the robot's base frame) and what it looks at
+    camera_target: tuple
+    fovy: float
+    n_joint_obs: int            # length of the joint_positions observation (the xArm's reference pads to 7)
+    depth: bool                 # whether the camera gives depth too
+
+
+def observation_space(joints, depth, size=(64, 64)):
+    """Return the agent's observation spaces of an arm with `joints` joint positions (and a depth image)."""
+    from ..space import Space
+    obs = {'image': Space(np.uint8, tuple(size) + (3,), 0, 255), 'cartesian_position': Space(np.float32, (6,)),
+           'joint_positions': Space(np.float32, (joints,)), 'gripper_pos': Space(np.float32, (1,), 0, 1),
+           'gripper_side': Space(np.float32, (3,), 0, 1), 'grasped_side': Space(np.float32, (3,), 0, 1)}
+    if depth:
+        obs['depth'] = Space(np.uint8, tuple(size) + (1,), 0, 255)
+    return obs
+
+
+def action_space():
+    """Return the arms' action space: the six discrete actions (ACTIONS)."""
+    from ..space import Space
+    return Space(np.int64, (), 0, len(ACTIONS))
+
+
+def real_topics(driver):
+    """Return the bridge's relative driver topics -> the driver's global names (its stock launch files' names)."""
+    command = 'commands' if driver.arm_command == 'forward_position' else 'joint_trajectory'
+    return {'joint_states': '/joint_states',
+            f'{driver.arm_controller}/{command}': f'/{driver.arm_controller}/{command}'}
+
+
+def gazebo_parameters(finger, stroke):
+    """Return the arm bridge's parameters under Gazebo: our URDF's finger joint (metres) on forward controllers."""
+    return {'arm_command': 'forward_position', 'arm_controller': 'forward_position_controller',
+            'gripper_command': 'forward_position', 'gripper_controller': 'gripper_controller',
+            'gripper_joint': finger, 'gripper_open': 0.0, 'gripper_closed': stroke}
+
+
+def __getattr__(name):
+    """WORKSPACES, DRIVERS, UR5, XARM: the arms' facts, which live in their definitions (robots/ur5.py, ...)."""
+    if name in ('WORKSPACES', 'DRIVERS', 'UR5', 'XARM'):
+        from . import registry
+        arms = {key: robot for key, robot in registry().items() if isinstance(robot.driver, Driver)}
+        if name == 'WORKSPACES':
+            return {key: robot.task for key, robot in arms.items()}
+        if name == 'DRIVERS':
+            return {key: robot.driver for key, robot in arms.items()}
+        return arms[name.lower()].task
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
 
 
 class Move(NamedTuple):

@@ -43,7 +43,7 @@ import math
 
 import numpy as np
 
-from . import a1, arm, sphero
+from . import a1, arm, registry, sphero
 from .. import images
 from ..space import Space
 
@@ -399,11 +399,8 @@ class A1Adapter:
     control_rate).
     """
 
-    robot = 'a1'
-    joints = a1.JOINT_NAMES
-    obs_space = {'vector': Space(np.float32, (16,))}
-    act_space = Space(np.float32, (12,), -1, 1)
-    length, resets = 250, False
+    robot, joints = a1.ROBOT.name, a1.JOINT_NAMES
+    obs_space, act_space = a1.ROBOT.obs_space, a1.ROBOT.act_space
 
     def __init__(self, control_rate=a1.CONTROL_RATE, command_rate=200.0, kp=a1.KP_REAL, torque_stop=a1.TORQUE_STOP,
                  kd=a1.KD):
@@ -484,18 +481,17 @@ class ArmAdapter:
     def __init__(self, robot, size=(64, 64), seed=None, kinematics=None, speed=0.1, gripper_open=None,
                  gripper_closed=None, crop=(0, 0, 0, 0), workspace=None):
         from ..envs import arm as arm_env   # the kinematic model needs MuJoCo (imported on first use)
-        from ..envs.dummy import ROBOTS
-        if robot not in arm.WORKSPACES:
-            raise ValueError(f'robot must be one of {sorted(arm.WORKSPACES)}, not {robot!r}')
-        self.robot, self.cfg = robot, arm_env.CONFIGS[robot]
-        self.ws = workspace if workspace is not None else arm.WORKSPACES[robot]  # calibrated on a real setup
-        self.driver = arm.DRIVERS[robot]
+        if robot not in arm.DRIVERS:
+            raise ValueError(f'robot must be one of {sorted(arm.DRIVERS)}, not {robot!r}')
+        spec = registry()[robot]
+        self.robot, self.cfg = robot, arm_env.config(robot)
+        self.ws = workspace if workspace is not None else spec.task  # calibrated on a real setup
+        self.driver = spec.driver
         self.joints = self.driver.joints
         self.gripper_joint = self.driver.gripper_joint
         self.size, self.depth = tuple(int(s) for s in size), bool(self.cfg.depth)
         self.crop = tuple(int(v) for v in crop)  # (x, y, width, height) px of the colour frame; 0: to the edge
-        self.obs_space, self.act_space, self.length = ROBOTS[robot]
-        self.resets = True
+        self.obs_space, self.act_space = spec.obs_space, spec.act_space
         self.task = arm.PickPlace(self.ws, np.random.default_rng(seed))
         self.kinematics = kinematics if kinematics is not None else arm_env.ArmKinematics(self.cfg)
         self._orientation = lambda mat: arm_env.orientation(self.cfg, mat)
@@ -592,10 +588,7 @@ class SpheroAdapter:
     out of 255 (the units of the driver's RawMotorCommand).
     """
 
-    robot = 'sphero'
-    obs_space = {'image': Space(np.uint8, (64, 64, 3), 0, 255)}
-    act_space = Space(np.float32, (2,), -1, 1)
-    length, resets = sphero.EPISODE_LENGTH, True
+    robot, obs_space, act_space = sphero.ROBOT.name, sphero.ROBOT.obs_space, sphero.ROBOT.act_space
 
     def __init__(self, arena_min=sphero.REFERENCE_ARENA_MIN, arena_max=sphero.REFERENCE_ARENA_MAX, crop_columns=None,
                  size=(64, 64), hsv_low=sphero.WHITE_HSV_LOW, hsv_high=sphero.WHITE_HSV_HIGH, seed=None,

@@ -48,7 +48,9 @@ Images are RGB uint8 (H, W, 3) everywhere (the reference converts BGR itself). H
 
 import numpy as np
 
+from .spec import Robot
 from .. import images
+from ..space import Space
 
 MAX_CONTROL = 70          # raw motor power at |action| = 1, out of RAW_MAX
 RAW_MAX = 255
@@ -212,3 +214,15 @@ class BallTracker:
         if self.pos is None:
             return -float(np.hypot(max(self.goal[0], 1 - self.goal[0]), max(self.goal[1], 1 - self.goal[1])))
         return reward(self.pos, self.goal)
+
+
+ROBOT = Robot(
+    name='sphero', obs_space={'image': Space(np.uint8, (64, 64, 3), 0, 255)}, act_space=Space(np.float32, (2,), -1, 1),
+    control_rate=CONTROL_HZ, episode_length=EPISODE_LENGTH, resets=True, twin='daydreamer.envs.sphero:sphero_sim',
+    bridge='sphero_bridge', urdf='sphero.urdf', root_frame='base_link', fixed_base=False,
+    camera='overhead_camera/image_raw', watchdog_timeout=1.5, stale_timeout=0.5,
+    # juehess/sphero_ros2: `ros2 launch sphero_node sphero_launch.py` starts the driver in the namespace /sphero
+    # (raw_motor_command, set_stabilization, odom); absolute names, so the bridge reaches it from any namespace.
+    real_topics={'raw_motor_command': '/sphero/raw_motor_command', 'set_stabilization': '/sphero/set_stabilization'},
+    # The Gazebo model moves by velocity (its drive wheels sit inside the shell): a body-frame Twist on cmd_vel.
+    gazebo_parameters={'command_interface': 'gazebo_cmd_vel'})
