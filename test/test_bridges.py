@@ -37,7 +37,7 @@ from trajectory_msgs.msg import JointTrajectory
 
 from daydreamer.envs import make
 from daydreamer.envs.arm import CONFIGS
-from daydreamer.robots import a1, arm, bridge, unitree
+from daydreamer.robots import a1, arm, sphero, unitree
 
 
 NS = '/robot'
@@ -551,8 +551,9 @@ def test_arm_bridge_merges_the_arm_and_the_gripper_from_separate_joint_state_mes
     deadline = time.monotonic() + 20.0
     while not r.steps:
         assert time.monotonic() < deadline, f'no Step from split joint states: {r.warnings("")}'
-        joints.publish(JointState(name=shuffled, position=[0.1 * i for i in range(6)]))
+        # the gripper first: an arm message before any gripper message rightly reports the gripper joint missing
         joints.publish(JointState(name=[arm.DRIVERS['ur5'].gripper_joint], position=[0.0]))
+        joints.publish(JointState(name=shuffled, position=[0.1 * i for i in range(6)]))
         rgb.publish(images.to_msg(np.zeros((480, 640, 3), np.uint8), 'bgr8'))
         r.spin(0.05)
     q = vectors(r.steps[0])['joint_positions'][:6]
@@ -658,10 +659,18 @@ def test_sphero_bridge_steps_and_drives_raw_motor_command(rig):
     assert not r.twists
 
 
+def sphero_frame():
+    """Return a 120x160 overhead frame: a dark arena with a white ball near its top right."""
+    frame = np.full((120, 160, 3), 30, np.uint8)
+    rows, cols = np.mgrid[:120, :160]
+    frame[(rows - 40) ** 2 + (cols - 110) ** 2 <= 25] = 235
+    return frame
+
+
 def test_sphero_bridge_can_drive_gazebo_velocity_control(rig):
     r = rig('sphero', sim=False, bridge_params={'command_interface': 'gazebo_cmd_vel', 'action_duration': 0.3})
     camera = r.probe.create_publisher(Image, 'overhead_camera/image_raw', qos.SENSOR)
-    frame = images.to_msg(np.zeros((120, 160, 3), np.uint8), 'rgb8')
+    frame = images.to_msg(sphero_frame(), 'rgb8')
     r.probe.create_timer(0.05, lambda: camera.publish(frame))
     r.wait_for_matches()
     r.answer(np.array([1.0, 0.5], np.float32))
@@ -671,8 +680,14 @@ def test_sphero_bridge_can_drive_gazebo_velocity_control(rig):
     assert not r.motors, 'no RawMotorCommand'
     fast = max(r.twists, key=lambda t: t.linear.x)
     left, right = 70 / 255, 35 / 255
-    assert abs(fast.linear.x - bridge.SPHERO_FULL_SPEED * (left + right) / 2) < 1e-9
-    assert abs(fast.angular.z - bridge.SPHERO_FULL_SPEED * (right - left) / (2 * bridge.SPHERO_TURN_RADIUS)) < 1e-9
+    assert abs(fast.linear.x - sphero.FULL_SPEED * (left + right) / 2) < 1e-9
+    assert abs(fast.angular.z - sphero.FULL_SPEED * (right - left) / (2 * sphero.TURN_RADIUS)) < 1e-9
+    # The Steps are SpheroTask's (the class the twin's step runs) on the driver's frame: observation, reward, logs.
+    obs, reward, logs = sphero.SpheroTask().observe(sphero_frame())
+    got = fits(r.steps[-1], 'sphero')
+    assert np.array_equal(got['image'], obs['image']) and r.steps[-1].reward == np.float32(reward) < 0.0
+    assert r.steps[0].reward == 0.0, "an episode's first Step has reward 0, as the twin's"
+    assert {t.key: float(np.asarray(t.data)[0]) for t in r.steps[-1].logs} == logs
     r.policy = None
     r.spin(0.5)
     assert r.twists[-1].linear.x == 0.0 and r.twists[-1].angular.z == 0.0, 'the velocity control is stopped'

@@ -400,3 +400,166 @@ def test_scripted_trot_walks_forward():
         velocities.append(obs['log_forward_velocity'])
     assert obs['log_upright'] > 0.9 and np.mean(velocities[40:]) > 0.1
     assert np.mean(rewards[40:]) > 9.5 and obs['log_x'] > 0.5
+
+
+# --- the task (A1Task): one code path for the twin and the bridge ---
+
+def test_feet_are_below_the_hips_at_the_standing_pose():
+    feet = a1.feet(a1.INIT_POSE)
+    assert np.allclose(feet[:, 2], feet[0, 2]) and -0.3 < feet[0, 2] < -0.2
+    assert np.all(np.sign(feet[:, 1]) == a1.SIDE)
+
+
+def test_task_observation_reward_and_logs_are_the_cores_functions():
+    task = a1.A1Task()
+    quat, gyro, q = np.array([0.99, 0.05, -0.1, 0.02]), np.array([0.3, -0.2, 0.1]), a1.INIT_POSE + 0.05
+    quat /= np.linalg.norm(quat)
+    velocity = np.array([0.25, 0.05, 0.0])
+    obs, reward, logs = task.observe(q, quat, gyro, velocity)
+    np.testing.assert_array_equal(obs['vector'], a1.observation(quat, gyro, q))
+    forward = a1.forward_velocity(quat, velocity)
+    want, terms = a1.reward(a1.up_z(quat), a1.normalize_angles(q), forward, velocity)
+    assert reward == want and logs['log_velocity_estimate'] == forward and logs['log_r_vel'] == terms['vel']
+    assert logs['log_upright'] == a1.up_z(quat) and logs['log_safety_stop'] == 0 and logs['log_stops'] == 0
+    _, reward, logs = task.observe(q, quat, gyro, None)   # no agent step behind it (the twin after a reset)
+    assert reward == 0 and logs['log_r_upr'] == 0 and logs['log_velocity_estimate'] == 0
+
+
+def test_task_driver_side_parameters():
+    real, twin = a1.A1Task(), a1.A1Task(kp=a1.KP_SIM, command_rate=1000.0, check_command=False)
+    assert real.repeat == 10 and twin.repeat == a1.REPEAT
+    np.testing.assert_array_equal(real.kp, a1.KP_REAL)
+    np.testing.assert_array_equal(twin.kp, a1.KP_SIM)
+    q = a1.INIT_POSE.copy()
+    for task in (real, twin):
+        task.rearm(q)
+        task.act(np.ones(12, np.float32))
+    dq = np.full(12, 30.0)   # Kd x 30 rad/s > 42 N m: the commanded torque trips the real filter only
+    real.command(q, dq)
+    twin.command(q, dq)
+    assert real.stopped and not twin.stopped
+    effort = np.zeros(12)
+    effort[4] = 45.0         # a reported (or, in the twin, the motors' PD) torque trips both
+    assert not twin.sense(effort) and twin.stopped and np.all(twin.kp == 0)
+
+
+@pytest.fixture
+def a1_env():
+    need_mujoco()
+    from daydreamer.envs.a1 import A1Sim
+    env = A1Sim(seed=0, render=False, start='stand', kp=a1.KP_SIM)
+    env.step({'action': a1.STAND_ACTION, 'reset': True})
+    yield env
+    env.close()
+
+
+def test_the_twin_step_is_the_task_run_over_its_driver_interface(a1_env):
+    """
+    A driver loop outside the twin (as the bridge's: act, one command per substep, sense, observe) gives its steps.
+
+    Two twins from the same start: one steps itself, the other is driven through its driver interface only
+    (`driver_state`, `apply_command`, `step_physics`) by a separate `A1Task` with the twin's parameters, fed the true
+    velocity as the twin feeds it. Observations, rewards and the task's logs are equal, to the bit.
+    """
+    from daydreamer.envs.a1 import A1Sim, trot_action
+    assert isinstance(a1_env.task, a1.A1Task) and a1_env.filter is a1_env.task.filter
+    driven = A1Sim(seed=0, render=False, start='stand', kp=a1.KP_SIM)
+    driven.step({'action': a1.STAND_ACTION, 'reset': True})
+    task = a1.A1Task(kp=a1.KP_SIM, command_rate=a1.REPEAT * a1.CONTROL_RATE, check_command=False)
+    task.rearm(driven.driver_state()['position'])
+    # The twin's start (twin-only) settled its filter on the start pose, not on the settled one: start from there.
+    task.filter.lowpass.x[:], task.filter.lowpass.y[:] = driven.filter.lowpass.x, driven.filter.lowpass.y
+    task.filter.previous[:] = driven.filter.previous
+    rng = np.random.default_rng(0)
+    try:
+        for k in range(60):
+            action = trot_action(k) if k % 3 else rng.uniform(-0.3, 0.3, 12).astype(np.float32) + a1.STAND_ACTION
+            want = a1_env.step({'action': action, 'reset': False})
+            task.act(action)
+            start = driven.data.qpos[:3].copy()   # privileged, as the twin's velocity
+            for _ in range(task.repeat):
+                state = driven.driver_state()
+                driven.apply_command({'q': task.command(state['position'], state['velocity']), 'kp': task.kp,
+                                      'kd': task.kd})
+                driven.step_physics(1)
+                task.sense(driven._force)   # the motors' PD torque before saturation, as the twin checks
+            state = driven.driver_state()
+            velocity = (driven.data.qpos[:3] - start) / (task.repeat * a1.SUBSTEP)
+            obs, reward, logs = task.observe(state['position'], state['imu']['quaternion'],
+                                             state['imu']['angular_velocity'], velocity)
+            np.testing.assert_array_equal(obs['vector'], want['vector'])
+            assert np.float32(reward) == want['reward'], k
+            assert {key: np.float32(v) for key, v in logs.items()} == {key: want[key] for key in logs}
+        assert a1_env.filter.stops == task.filter.stops == 0 and want['log_forward_velocity'] > 0.05
+    finally:
+        driven.close()
+
+
+def drive(env, task, odometry, policy, steps, rate=200):
+    """
+    Run the A1 twin through its driver interface the way the a1_bridge does.
+
+    Sense at `rate` Hz, stream one command per sample, observe once per agent step with the leg-odometry velocity.
+    Returns the task's (obs, reward, logs) per step and the env-style forward velocity truth.
+    """
+    sub = int(round(1000 / rate))
+    out = []
+    for t in range(steps):
+        state = env.driver_state()
+        task.act(policy(t)) if policy is not None else task.hold(state['position'])
+        pos = env.data.qpos[:3].copy()
+        for _ in range(task.repeat):
+            state = env.driver_state()
+            imu = state['imu']
+            odometry.update(imu['quaternion'], imu['angular_velocity'], state['position'], state['velocity'])
+            task.sense(state['effort'])
+            env.apply_command(task.command(state['position'], state['velocity']))
+            env.step_physics(sub)
+        state = env.driver_state()
+        imu = state['imu']
+        obs, reward, logs = task.observe(state['position'], imu['quaternion'], imu['angular_velocity'],
+                                         odometry.mean())
+        velocity = (env.data.qpos[:3] - pos) / (task.repeat * sub * 1e-3)
+        out.append((obs, reward, logs, a1.forward_velocity(imu['quaternion'], velocity)))
+    return out
+
+
+def test_task_on_the_bridge_stands_like_the_twin_and_walks_with_a_velocity_estimate(a1_env):
+    from daydreamer.envs.a1 import trot_action
+    task, odometry = a1.A1Task(kp=a1.KP_SIM), a1.LegOdometry()
+    task.rearm(a1_env.driver_state()['position'])
+    stand = drive(a1_env, task, odometry, lambda t: a1.STAND_ACTION, 40)
+    rewards = [r for _, r, _, _ in stand[10:]]
+    assert 8.3 < np.mean(rewards) < 9.2   # the env's standing action scores ~8.8 per step
+    trot = drive(a1_env, task, odometry, trot_action, 120)[20:]
+    estimate, truth = np.array([lg['log_velocity_estimate'] for _, _, lg, _ in trot]), np.array([t[3] for t in trot])
+    assert truth.mean() > 0.1   # it walks
+    assert np.corrcoef(estimate, truth)[0, 1] > 0.9 and 0.4 * truth.mean() < estimate.mean() < 1.2 * truth.mean()
+    assert np.mean([r for _, r, _, _ in trot]) > np.mean(rewards)
+
+
+def test_task_commands_stay_within_the_clip_and_hold_the_pose(a1_env):
+    task = a1.A1Task(kp=a1.KP_SIM)
+    state = a1_env.driver_state()
+    q = state['position']
+    task.rearm(q)
+    task.act(np.ones(12, np.float32))   # far away from the pose
+    for _ in range(task.repeat):
+        cmd = task.command(q, state['velocity'])
+        assert np.all(np.abs(cmd - q) <= a1.MAX_DELTA + 1e-9) and np.all(cmd >= a1.JOINT_LOW - 1e-9)
+    task.hold(q)
+    assert np.allclose(task.command(q, state['velocity']), q)
+    assert np.allclose(task.command(q + 0.05, state['velocity']), q)  # held where it stopped, not following
+
+
+def test_task_latches_the_stop_on_a_reported_torque(a1_env):
+    task = a1.A1Task()
+    state = a1_env.driver_state()
+    q = state['position']
+    effort = np.zeros(12)
+    effort[3] = 50.0
+    assert not task.sense(effort)
+    task.act(np.ones(12, np.float32))
+    assert np.allclose(task.command(q, state['velocity']), q)  # the stop holds the measured pose
+    task.rearm(q)
+    assert not task.stopped

@@ -21,7 +21,8 @@
 """
 UR5 / xArm pick-and-place: the shared task logic, the URDFs and the MuJoCo twins.
 
-The task logic is daydreamer/robots/arm.py, the twins are in daydreamer/envs/arm.py.
+The task logic is daydreamer/robots/arm.py (`ArmTask`, which the twins and the arm bridge both run), the twins are
+in daydreamer/envs/arm.py.
 """
 
 import xml.etree.ElementTree as ET
@@ -31,7 +32,7 @@ import pytest
 
 from daydreamer import robots
 from daydreamer.envs import make, parameters, validate_obs
-from daydreamer.robots import arm as logic
+from daydreamer.robots import arm as logic, bridge
 from daydreamer.robots.arm import LEFT, Move, OTHER, RIGHT, UR5, XARM
 from daydreamer.space import Space
 
@@ -397,3 +398,129 @@ def test_a_calibrated_workspace_moves_the_safe_boxes_with_their_bins():
         UR5.calibrated(right_bin=[0.0, 0.0, 0.1])
     with pytest.raises(ValueError, match='z levels must rise'):
         UR5.calibrated(z_table=0.5)
+
+
+# ------------------------------------------------------------------------------------------------ one task path
+
+def test_the_twin_runs_the_task_that_the_bridge_runs(sim):
+    """
+    The twin's step is `ArmTask` over the twin's driver level, the code the arm bridge runs.
+
+    A task built as the bridge builds it (its own kinematic model compiled from the URDF, its own beliefs, here
+    copied from the twin's before each step) and fed the twin's sensed joints, closure and frames gives the moves
+    the twin executed, its rewards and follow-up moves, and its observations.
+    """
+    import copy
+    reset(sim)
+    assert type(sim.task) is logic.ArmTask and sim.task.kinematics is sim.kinematics
+    task = logic.ArmTask(sim.robot, seed=0)   # as arm_bridge makes it
+    assert task.kinematics is not sim.kinematics
+    executed, execute = [], sim.execute
+
+    def spy(moves):
+        execute(moves)
+        executed.append((list(moves), sim.sensed_joints(), sim.gripper_position()))
+
+    sim.execute, rewards = spy, []
+    try:
+        for step in range(40):
+            action = sim.scripted_action() if step % 5 else 4 - step % 2   # mostly pick and place
+            for key in ('grasped', 'grasped_bin', 'object_side', 'gripper_open'):
+                setattr(task.pickplace, key, getattr(sim.beliefs, key))
+            task.pickplace.rng = copy.deepcopy(sim.beliefs.rng)
+            moves, replaced = task.act(action, sim.sensed_joints())
+            executed.clear()
+            obs = sim.step({'action': np.int64(action), 'reset': False})
+            assert not replaced and [m.kind for m in executed[0][0]] == [m.kind for m in moves]
+            np.testing.assert_allclose([m.target for m in executed[0][0] if m.kind == 'move'],
+                                       [m.target for m in moves if m.kind == 'move'], atol=1e-9)
+            reward, follow = task.reward(executed[0][2], executed[0][1])
+            assert reward == obs['reward'] and follow == (executed[1][0] if len(executed) > 1 else [])
+            rgb, depth = sim.render()
+            mine = {**task.observe(sim.sensed_joints(), sim.gripper_position(), rgb, depth), **task.logs(reward)}
+            for key, value in mine.items():
+                if np.issubdtype(value.dtype, np.floating):
+                    np.testing.assert_allclose(value, obs[key], rtol=1e-6, atol=1e-7, err_msg=key)
+                else:
+                    np.testing.assert_array_equal(value, obs[key], err_msg=key)
+            rewards.append(reward)
+    finally:
+        sim.execute = execute
+    assert 1.0 in rewards, 'the rollout grasped (the reward path ran)'
+
+
+def test_task_observation_from_driver_data_matches_the_twin(sim):
+    reset(sim)
+    task = logic.ArmTask(sim.robot, seed=0)
+    state = sim.driver_state()
+    gripper = task.gripper_pos(task.gripper_joint_position(state['gripper_position']))
+    obs = task.observe(state['position'], gripper, state['rgb'], state['depth'])
+    env_obs = sim._obs(0.0, False)
+    for key in ('cartesian_position', 'joint_positions', 'gripper_pos'):
+        assert np.allclose(obs[key], env_obs[key], atol=1e-5), key
+    assert np.array_equal(obs['image'], env_obs['image']) and set(obs) == set(task.obs_space)
+    big = np.zeros((480, 640, 3), np.uint8)  # a camera at its own resolution: centre square, area-resized
+    big[:, 80:560] = 120
+    assert (task.observe(state['position'], gripper, big, np.ones((480, 640)))['image'] == 120).all()
+    cropping = logic.ArmTask(sim.robot, seed=0, crop=(700, 0, 0, 0))
+    with pytest.raises(bridge.WrongImage, match='camera/image_raw: crop'):
+        cropping.observe(state['position'], gripper, big, np.ones((480, 640)))
+
+
+def stream(env, task, moves, rate=100.0):
+    """Execute moves as the arm bridge does: joint paths streamed as servo targets, gripper commands."""
+    for move in moves:
+        if move.kind == 'gripper':
+            env.set_gripper(move.target)
+            continue
+        for target in task.path(env.driver_state(images=False)['position'], move.target, rate):
+            env.apply_command(target)
+            env.advance(1.0 / rate)
+        env.advance(0.3)
+
+
+def test_task_path_moves_the_tool_one_grid_cell_as_the_bridge_streams_it(sim):
+    reset(sim)
+    task = logic.ArmTask(sim.robot, seed=0)
+    q = sim.driver_state(images=False)['position']
+    start = task.tool(q)
+    side = task.ws.side_of(start)
+    action = 1 if sim.ws.box(side, False)[1][0] - start[0] > 0.05 else 0
+    moves, reset_ = task.act(action, q)
+    assert not reset_ and len(moves) == 1 and moves[0].kind == 'move'
+    path = task.path(q, moves[0].target, 100.0)
+    assert len(path) >= 30   # 4 cm at 0.1 m/s: bounded speed
+    assert np.abs(np.diff(path, axis=0)).max() < 0.05
+    stream(sim, task, moves)
+    end = task.tool(sim.driver_state(images=False)['position'])
+    assert np.allclose(end, moves[0].target, atol=2e-3)
+    reset(sim)   # the twin's beliefs and pose again agree for the tests that follow
+
+
+def test_task_above_neither_bin_replaces_the_action_by_the_reset_with_a_lift_first():
+    task = logic.ArmTask('ur5', seed=0)
+    q = task.kinematics.ik((0.3, 0.3, UR5.z_table), task.cfg.home)   # nowhere near the bins
+    assert UR5.side_of(task.tool(q)) == OTHER
+    moves, replaced = task.act(1, q)
+    assert replaced and moves[0] == Move.to(*task.tool(q)[:2], UR5.z_hover) and moves[1] == Move.gripper(True)
+    assert UR5.side_of(moves[-1].target) == LEFT and task.pickplace.gripper_open
+
+
+def test_task_xarm_needs_depth_of_any_size():
+    task = logic.ArmTask('xarm', seed=0)
+    q = np.zeros(6)
+    rgb = np.zeros((64, 64, 3), np.uint8)
+    with pytest.raises(bridge.BadDriverData, match='depth'):
+        task.observe(q, 0.0, rgb)
+    obs = task.observe(q, 0.0, rgb, np.full((64, 64), 0.8, np.float32))
+    assert obs['depth'].shape == (64, 64, 1) and obs['depth'].dtype == np.uint8
+    assert obs['joint_positions'].shape == (7,)
+    assert obs['depth'][0, 0, 0] == logic.encode_depth(np.full((1, 1), 0.8), logic.DEPTH_FARTHEST['xarm'])[0, 0, 0]
+    # A 640x480 colour frame with a 320x240 depth image: the colour crop, scaled, picks the same region of both.
+    cropped = logic.ArmTask('xarm', seed=0, crop=(320, 0, 320, 240))
+    depth = np.full((240, 320), 0.8, np.float32)
+    depth[:120, 160:] = 0.5
+    obs = cropped.observe(q, 0.0, np.zeros((480, 640, 3), np.uint8), depth)
+    assert (obs['depth'] == logic.encode_depth(np.full((1, 1), 0.5), logic.DEPTH_FARTHEST['xarm'])[0, 0, 0]).all()
+    with pytest.raises(ValueError, match='robot must be one of'):
+        logic.ArmTask('a1')

@@ -99,9 +99,8 @@ def test_a_fifth_robot_is_one_new_module(fifth_robot):
         assert env.env.cfg.workspace is fifth_robot.task
     finally:
         env.close()
-    from daydreamer.robots import bridge
-    adapter = bridge.ArmAdapter('ur5_lab', seed=0)   # what the arm bridge runs for it
-    assert adapter.ws is fifth_robot.task and adapter.gripper_joint == 'robotiq_85_left_knuckle_joint'
+    task = arm.ArmTask('ur5_lab', seed=0)   # what the arm bridge (and its twin) runs for it
+    assert task.ws is fifth_robot.task and task.gripper_joint == 'robotiq_85_left_knuckle_joint'
     assert dataclasses.asdict(fifth_robot.driver)['gripper_command'] == 'GripperCommand'
 
 

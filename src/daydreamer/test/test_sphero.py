@@ -21,6 +21,7 @@
 """Sphero navigation: the shared detection/reward/action code and the MuJoCo twin (headless rendering)."""
 
 import colorsys
+import copy
 import math
 
 import numpy as np
@@ -29,6 +30,7 @@ import pytest
 from daydreamer import envs
 from daydreamer import robots
 from daydreamer.envs import dummy
+from daydreamer.robots import bridge
 from daydreamer.robots import sphero as robot
 from daydreamer.sim import import_mujoco
 from daydreamer.space import Space
@@ -115,6 +117,35 @@ def test_observation_image():
     real = np.zeros(robot.REFERENCE_FRAME + (3,), np.uint8)
     out = robot.observation_image(real, crop_columns=robot.REFERENCE_CROP_COLUMNS)
     assert out.shape == (64, 64, 3) and out.dtype == np.uint8
+
+
+def test_task_maps_actions_to_drives_and_plans_resets():
+    task = robot.SpheroTask(rng=0)
+    assert task.motors([1.0, -2.0]) == (70, -70), "raw powers of 255: the driver's integers"
+    assert task.motors([np.nan, 0.5]) == (0, 35)
+    assert all(type(v) is int for v in task.motors([0.3, -0.3]))
+    assert task.act([0.5, -0.5]) == [((35, -35), robot.STEP_SECONDS)]
+    plan = task.reset_plan()
+    assert len(plan) == 6 and plan[-1] == ((0, 0), 4.0)
+    assert all(abs(v) == 100 and type(v) is int for motors, _ in plan[:5] for v in motors)
+    assert [m for m, _ in plan[:5]] == robot.reset_moves(np.random.default_rng(0)), 'the seed draws the moves'
+    with pytest.raises(bridge.BadDriverData, match='RGB uint8'):
+        task.observe(np.zeros((120, 160), np.uint8))
+    short = robot.SpheroTask(reset_moves=2, reset_move_seconds=0.3, reset_wait_seconds=0.1, rng=0,
+                             action_seconds=0.2)
+    assert [seconds for _, seconds in short.reset_plan()] == [0.3, 0.3, 0.1]
+    assert short.act([1, 1]) == [((70, 70), 0.2)]
+    rng = np.random.default_rng(3)
+    assert robot.SpheroTask(rng=rng).rng is rng, "a Generator passed in is used as it is (the twin's)"
+
+
+def test_gazebo_velocity_mapping_follows_rep103():
+    v, w = robot.motors_to_twist([0.5, 0.5])
+    assert v == pytest.approx(0.5 * robot.FULL_SPEED) and w == 0.0
+    v, w = robot.motors_to_twist([-0.2, 0.2])   # right wheel forward: turn left (counter-clockwise, w > 0)
+    assert v == 0.0 and w == pytest.approx(0.2 * robot.FULL_SPEED / robot.TURN_RADIUS)
+    v, w = robot.motors_to_twist([0.3, -0.7], 0.5, 0.1)
+    assert v == pytest.approx(0.5 * -0.2) and w == pytest.approx(0.5 * -1.0 / 0.2)
 
 
 # -- envs/sphero.py ----------------------------------------------------------------------------
@@ -236,3 +267,45 @@ def test_reset_drives_randomly_and_is_seeded():
     np.testing.assert_array_equal(positions[0], positions[1])
     assert not np.allclose(positions[0], positions[2])
     assert math.isfinite(sphero.SCRIPTED_REWARD)
+
+
+def test_the_twin_and_the_bridge_run_one_task(monkeypatch):
+    """
+    The twin's step runs SpheroTask: the drives it executes are the task's and its observations are the task's.
+
+    A second SpheroTask, fed only what a driver gives the bridge (the overhead frames) and seeded with the twin's rng
+    as it stands after the initial pose, plans the same drives and computes the same observations, rewards and
+    log_success as the twin's step: the bridge's code path on the twin's driver data.
+    """
+    env = sphero.SpheroSim(seed=0)
+    try:
+        bridge_rng = copy.deepcopy(env.task.rng)   # the twin's rng after its initial pose draws
+        assert env.task.rng is env._rng, "the reset moves continue the twin's own rng"
+        executed, calls = [], []
+        apply_command, simulate = env.apply_command, env.simulate
+        monkeypatch.setattr(env, 'apply_command', lambda left, right: (
+            executed[-1].append([(left, right), 0.0]), apply_command(left, right)))
+        monkeypatch.setattr(env, 'simulate', lambda seconds: (
+            executed[-1][-1].__setitem__(1, executed[-1][-1][1] + seconds), simulate(seconds)))
+        observe = robot.SpheroTask.observe
+        monkeypatch.setattr(robot.SpheroTask, 'observe', lambda self, frame: (
+            calls.append(self), observe(self, frame))[1])
+        steps = [act(reset=True), act((1.0, 1.0)), act((-3.0, np.nan)), act((0.3, -0.8)), act(reset=True), act()]
+        outs, frames = [], []
+        for action in steps:
+            executed.append([])
+            outs.append(env.step(action))
+            frames.append(env.frame.copy())
+        assert calls == [env.task] * len(steps), 'every twin step observes through its SpheroTask'
+        task = robot.SpheroTask(env.arena_min, env.arena_max, rng=bridge_rng)   # as sphero_bridge builds it
+        for action, out, frame, drives in zip(steps, outs, frames, executed):
+            first = bool(action['reset'])
+            plan = task.reset_plan() if first else task.act(action['action'])
+            assert [tuple(d) for d in drives] == [(m, pytest.approx(s)) for m, s in plan]
+            obs, reward, logs = task.observe(frame)
+            assert np.array_equal(obs['image'], out['image'])
+            assert bridge.step_obs(obs, reward, {'is_first': first, 'is_last': False})['reward'] == out['reward']
+            assert logs['log_success'] == out['log_success'] and logs['log_visible'] == 1.0
+        assert outs[0]['reward'] == 0 and outs[4]['reward'] == 0 and outs[1]['reward'] < 0, 'first steps give 0'
+    finally:
+        env.close()

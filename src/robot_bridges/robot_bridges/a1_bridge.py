@@ -39,11 +39,14 @@ Parameter `driver_interface` picks the driver it speaks:
   std_msgs/Float64MultiArray on `forward_position_controller/commands` (12 targets in JOINT_NAMES order, the
   controller's `joints`; the system's own PD gains apply).
 
-Every `control_rate` (20 Hz) it publishes a Step: 'vector' (16: roll, pitch, roll rate, pitch rate, 12 joint
-angles) and the reference's reward (0..14; the trunk velocity comes from leg odometry on the same data,
-`daydreamer.robots.bridge.LegOdometry`). Episodes are reset-free cuts of `episode_length` (250) steps. An Action
-goes through the core's SafetyFilter (1.5 Hz low-pass, interpolation, +-0.2 rad clip around the measured angles,
-joint limits, torque stop on the driver's reported effort) and is streamed to the driver at `command_rate`.
+The task is `daydreamer.robots.a1.A1Task`, the same class the MuJoCo twin's agent step runs (one task path); this
+node only moves its inputs and outputs to and from the driver's topics, on its timers. Every `control_rate` (20 Hz)
+it publishes a Step: 'vector' (16: roll, pitch, roll rate, pitch rate, 12 joint angles) and the reference's reward
+(0..14). The task's trunk velocity is this node's estimate: leg odometry on the same driver data
+(`daydreamer.robots.a1.LegOdometry`, averaged over the step's samples), where the twin passes the true one.
+Episodes are reset-free cuts of `episode_length` (250) steps. An Action goes through the task's SafetyFilter
+(1.5 Hz low-pass, interpolation, +-0.2 rad clip around the measured angles, joint limits, torque stop on the
+commanded torque and the driver's reported effort) and is streamed to the driver at `command_rate`.
 
 Inner command rate: 200 Hz by default (10 commands per agent step), not the reference's 1 kHz. A Python
 timer cannot hold 1 kHz reliably, and it does not need to: the motors' PD runs on their side and holds each
@@ -112,7 +115,11 @@ class A1Bridge(BridgeNode):
                         'LowCmd; the safety stop damps with them)')
         if len(kd) != a1.NUM_JOINTS or not all(np.isfinite(kd)) or min(kd) <= 0:
             raise ConfigError(f'kd must be {a1.NUM_JOINTS} finite gains > 0 (JOINT_NAMES order), got {list(kd)}')
-        self.adapter = bridge.A1Adapter(self.control_rate, self.command_rate, kp=kp, kd=np.asarray(kd, np.float64))
+        # The task, with the real driver's parameters: Kp 80, `command_rate` commands per second, both the
+        # commanded and the reported torque checked.
+        self.task = a1.A1Task(kp=kp, kd=np.asarray(kd, np.float64), command_rate=self.command_rate,
+                              control_rate=self.control_rate, check_command=True)
+        self.odometry = a1.LegOdometry()   # the task's trunk velocity (the twin passes the true one)
         self.q = self.dq = self.effort = None
         self.quat = self.gyro = None
         self.reason = 'no action yet'
@@ -190,7 +197,11 @@ class A1Bridge(BridgeNode):
 
     def joints(self, q, dq, effort):
         self.q, self.dq, self.effort = q, dq, effort
-        if self.quat is not None and not self.adapter.sense(q, dq, effort, self.quat, self.gyro):
+        if self.quat is None:
+            return
+        if dq is not None:
+            self.odometry.update(self.quat, self.gyro, q, dq)
+        if not self.task.sense(effort):
             self.set_safety('stopped: torque over the limit (latched until ~/hard_reset)')
 
     def on_imu(self, msg):
@@ -214,24 +225,25 @@ class A1Bridge(BridgeNode):
             self.hold('driver data missing or stale')
             return
         flags = self.episode.advance()
-        obs, reward, logs = self.adapter.observe(self.q, self.quat, self.gyro)
+        obs, reward, logs = self.task.observe(self.q, self.quat, self.gyro, self.odometry.mean())
+        logs['log_holding'] = float(self.task.holding)
         self.send_step(obs, reward, flags, logs)
 
     def apply(self, action):
-        self.adapter.act(action)
-        if not self.adapter.filter.stopped:
+        self.task.act(action)
+        if not self.task.stopped:
             self.set_safety('ok')
 
     def hold(self, reason):
         if self.q is not None:
-            self.adapter.hold(self.q)
+            self.task.hold(self.q)
         self.reason = reason
-        if not self.adapter.filter.stopped:
+        if not self.task.stopped:
             self.set_safety(f'holding: {reason}')
 
     def on_hard_reset(self):
         if self.q is not None:
-            self.adapter.rearm(self.q)   # the operator's reset clears a latched torque stop
+            self.task.rearm(self.q)   # the operator's reset clears a latched torque stop
         self.hold('hard reset')
 
     # --- the inner loop ---
@@ -239,18 +251,17 @@ class A1Bridge(BridgeNode):
     def command_tick(self):
         if self.q is None:
             if self.interface == 'unitree_legged':   # the command stream is what brings the driver's state
-                self.send_low_cmd(self.unitree.damping_cmd(self.adapter.filter.stop_kd))
+                self.send_low_cmd(self.unitree.damping_cmd(self.task.filter.stop_kd))
             return
         if self.fresh.problems(self.now()):
             self.hold('driver data missing or stale')
-        elif self.watchdog.expired(self.now()) and not self.adapter.holding:
+        elif self.watchdog.expired(self.now()) and not self.task.holding:
             if self.last_step is not None:   # before the first Step there is nothing to answer yet
                 self.problem('watchdog', f'no fresh action for {self.watchdog_timeout:g} s: holding the pose')
             self.hold('watchdog: no fresh action')
-        command = self.adapter.command(self.q, self.dq)
-        if self.interface == 'unitree_legged':
-            f = self.adapter.filter   # its gains: the configured ones, Kp = 0 once the stop is latched
-            self.send_low_cmd(self.unitree.low_cmd(command, f.kp, f.kd))
+        command = self.task.command(self.q, self.dq)
+        if self.interface == 'unitree_legged':   # the task's gains: the configured ones, Kp = 0 once stopped
+            self.send_low_cmd(self.unitree.low_cmd(command, self.task.kp, self.task.kd))
         else:
             self.command_pub.publish(Float64MultiArray(data=floats(command)))
 

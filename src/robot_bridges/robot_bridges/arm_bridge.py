@@ -27,10 +27,13 @@ Parameter `robot` (ur5 | xarm). Subscribes `joint_states` (the six arm joints BY
 millimetres or 32FC1 metres, any resolution; aligned to the colour image or not). Each Step shows the
 agent the `camera_crop` region of the frames, centred to its aspect and resized with OpenCV to image_height x
 image_width (area averaging; depth nearest-neighbour, scaled to its own resolution). A Step holds image
-(+ depth), cartesian_position, joint_positions, gripper_pos, gripper_side, grasped_side and the core's reward
-(+1 grasp, -1 drop, +10 placement), exactly as the twin's env.
+(+ depth), cartesian_position, joint_positions, gripper_pos, gripper_side, grasped_side, the task's reward
+(+1 grasp, -1 drop, +10 placement) and its logs (log_grasp, log_drop, log_placement), exactly as the twin's env
+(whose privileged logs, the ball's true bin and visibility, exist only in simulation).
 
-An Action (discrete index 0..5) becomes the core's Cartesian moves (`daydreamer.robots.arm.PickPlace`),
+The task is `daydreamer.robots.arm.ArmTask`, the code the MuJoCo twin's step runs too; this node only moves its
+data: the sensed joints, gripper closure and frames in, its moves out (asynchronously, on the command timer).
+An Action (discrete index 0..5) becomes the task's Cartesian moves,
 each a straight tool line turned into joint targets by the arm's kinematic model (IK on its URDF), timed so
 that the tool's mean speed is `speed`. The commands speak the real driver's controllers (defaults from
 `daydreamer.robots.arm.DRIVERS`, which the sim node offers too): `arm_command` 'forward_position' streams the
@@ -134,9 +137,9 @@ class ArmBridge(BridgeNode):
             workspace = robot_ws.calibrated(**calibration)
         except ValueError as e:
             raise ConfigError(str(e)) from None
-        self.adapter = bridge.ArmAdapter(self.robot, size=size, seed=seed, speed=speed, gripper_open=gripper_open,
-                                         gripper_closed=gripper_closed, crop=crop, workspace=workspace)
-        if self.adapter.depth:
+        self.task = arm.ArmTask(self.robot, size=size, seed=seed, speed=speed, gripper_open=gripper_open,
+                                gripper_closed=gripper_closed, crop=crop, workspace=workspace)
+        if self.task.depth:
             self.fresh.times['camera/depth/image_raw'] = None
         self.joint_states = bridge.JointStates()
         self.missing_joints = ''  # what the joint states lack, while they do
@@ -168,7 +171,7 @@ class ArmBridge(BridgeNode):
             self.gripper_client = ActionClient(self, self.gripper_action_class, self.gripper_action)
         self.create_subscription(JointState, 'joint_states', self.on_joint_states, qos.SENSOR)
         self.create_subscription(Image, 'camera/image_raw', self.on_rgb, qos.SENSOR)
-        if self.adapter.depth:
+        if self.task.depth:
             self.create_subscription(Image, 'camera/depth/image_raw', self.on_depth, qos.SENSOR)
         self.create_timer(1.0 / self.command_rate, self.tick)
 
@@ -183,12 +186,12 @@ class ArmBridge(BridgeNode):
             self.problem(f'joint_states {type(e).__name__}', f'joint_states dropped: {e}')
             return
         try:
-            q = self.joint_states.select(self.adapter.joints, now, self.stale_timeout)
+            q = self.joint_states.select(self.task.joints, now, self.stale_timeout)
             gripper = self.joint_states.select((self.gripper_joint,), now, self.stale_timeout)[0]
         except bridge.MissingJoints as e:
             self.missing_joints = str(e)  # reported when a Step cannot go out (a driver may send the arm first)
             return
-        self.q, self.gripper, self.missing_joints = q, self.adapter.gripper_pos(gripper), ''
+        self.q, self.gripper, self.missing_joints = q, self.task.gripper_pos(gripper), ''
         self.fresh.mark('joint_states', now)
 
     def on_rgb(self, msg):
@@ -196,7 +199,7 @@ class ArmBridge(BridgeNode):
         try:
             if msg.encoding not in ('rgb8', 'bgr8'):
                 raise ValueError('another encoding')
-            self.rgb = images.to_array(msg, 'rgb8')  # any resolution: the adapter crops and resizes at each Step
+            self.rgb = images.to_array(msg, 'rgb8')  # any resolution: the task crops and resizes at each Step
         except ValueError as e:
             self.problem(f'{topic} encoding', f'{topic} dropped: expected an rgb8 or bgr8 image, got '
                                               f"'{msg.encoding}' {msg.width}x{msg.height} ({e})")
@@ -219,7 +222,7 @@ class ArmBridge(BridgeNode):
         if self.phase != 'wait':
             self.problem('busy', f'action arrived while the arm is busy ({self.phase}); ignored')
             return
-        moves, reset = self.adapter.act(int(action), self.q)
+        moves, reset = self.task.act(int(action), self.q)
         if reset:
             self.problem('side', 'the tool is above neither bin: the scripted reset replaces the action')
         self.start('action', moves)
@@ -251,9 +254,9 @@ class ArmBridge(BridgeNode):
         if move.kind == 'gripper':
             self.path, self.target = None, 0.0 if move.target else 1.0
             self.last_gripper = (None, self.now())
-            self.command_gripper(self.adapter.gripper_joint_position(self.target))
+            self.command_gripper(self.task.gripper_joint_position(self.target))
         else:
-            path = self.adapter.path(self.q, move.target, self.command_rate)
+            path = self.task.path(self.q, move.target, self.command_rate)
             self.target = 'joints'
             if self.arm_command == 'forward_position':
                 self.path = list(path)   # streamed by moving(), one target per tick
@@ -268,7 +271,7 @@ class ArmBridge(BridgeNode):
         if self.arm_command == 'forward_position':
             self.joint_pub.publish(Float64MultiArray(data=floats(path[0])))
         else:
-            self.joint_pub.publish(trajectory(self.adapter.joints, path, period))
+            self.joint_pub.publish(trajectory(self.task.joints, path, period))
 
     def command_gripper(self, position):
         """
@@ -373,7 +376,7 @@ class ArmBridge(BridgeNode):
         if self.episode.paused:
             return
         if self.episode.reset_due:
-            self.start('reset', self.adapter.reset_moves(self.q))
+            self.start('reset', self.task.reset_moves(self.q))
             self.set_safety('resetting')
             return
         self.send()
@@ -382,7 +385,7 @@ class ArmBridge(BridgeNode):
         """Finish a phase whose moves are done: compute the reward after an action, or send the next Step."""
         phase, self.phase = self.phase, 'idle'
         if phase == 'action':
-            self.reward, moves = self.adapter.reward(self.gripper, self.q)
+            self.reward, moves = self.task.reward(self.gripper, self.q)
             self.start('follow', moves)
             return
         if phase == 'reset':
@@ -393,16 +396,17 @@ class ArmBridge(BridgeNode):
 
     def send(self):
         try:
-            obs = self.adapter.observe(self.q, self.gripper, self.rgb, self.depth)
+            obs = self.task.observe(self.q, self.gripper, self.rgb, self.depth)
         except bridge.BadDriverData as e:
             self.problem('observe', f'no step sent: {e}')
             return
         flags = self.episode.advance()
-        self.send_step(obs, self.reward, flags, control_period=self.watchdog_timeout)
+        logs = self.task.logs(0.0 if flags['is_first'] else self.reward)   # grasp, drop, placement: as the twin's
+        self.send_step(obs, self.reward, flags, logs, control_period=self.watchdog_timeout)
         self.watchdog.feed(self.now())   # the moves took their time: the action's timeout counts from the Step
         self.reward = 0.0
         if self.episode.paused:
-            self.start('pause', self.adapter.pause_moves())   # KBReset's pause opens the gripper
+            self.start('pause', self.task.pause_moves())   # KBReset's pause opens the gripper
         else:
             self.phase = 'idle' if flags['is_last'] else 'wait'
 

@@ -52,8 +52,8 @@ class BridgeNode(Node):
     """
     Base of the robot bridges.
 
-    Subclasses set `adapter` (obs_space, act_space, robot) and implement `apply(action)`, `hold(reason)`, and
-    optionally `on_hard_reset()`.
+    Subclasses run their robot's task (actions are checked against the definition's act_space, `spec`) and
+    implement `apply(action)`, `hold(reason)`, and optionally `on_hard_reset()`.
     """
 
     def __init__(self, name, robot, sources, **kwargs):
@@ -184,7 +184,7 @@ class BridgeNode(Node):
         if self.last_is_last and self.episode.resets:
             return   # the actor answers every Step; after the last one the scripted reset runs, not an action
         try:
-            action = convert.msg_to_action(msg, self.adapter.act_space)
+            action = convert.msg_to_action(msg, self.spec.act_space)
         except ValueError as e:
             self.problem('action_bad', f'bad action for step {msg.step}: {e}; holding')
             self.hold('bad action')

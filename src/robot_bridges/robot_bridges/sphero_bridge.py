@@ -21,12 +21,14 @@
 """
 sphero_bridge: an overhead camera and a Sphero's motors <-> the agent's Step / Action (DayDreamer's Sphero task).
 
-Subscribes `overhead_camera/image_raw` (sensor_msgs/Image, any size, rgb8 or bgr8; sensor QoS). Every
-1 / control_rate (2 Hz) it publishes a Step: 'image' (the frame, columns crop_columns kept, area-resized to
-64x64) and the reward -||ball - goal|| from the core's white-ball detection, in arena coordinates
-normalised by the arena's pixel box (arena_min / arena_max, in the camera frame's pixels). An Action
-(2 motor powers in [-1, 1], clipped, x 70 of 255: `daydreamer.robots.sphero.motor_command`) drives for
-`action_duration` (0.5 s). Episodes are `episode_length` (100) steps; the scripted reset drives `reset_moves`
+The task is `daydreamer.robots.sphero.SpheroTask`, the class the MuJoCo twin's step runs too; this node
+feeds it the driver's data and executes its drives on ROS topics, on its timers. Subscribes
+`overhead_camera/image_raw` (sensor_msgs/Image, any size, rgb8 or bgr8; sensor QoS). Every 1 / control_rate
+(2 Hz) it publishes a Step: the task's observation of the latest frame ('image': the frame, columns
+crop_columns kept, area-resized to 64x64) and its reward -||ball - goal|| from the white-ball detection, in
+arena coordinates normalised by the arena's pixel box (arena_min / arena_max, in the camera frame's pixels),
+with its logs log_success and log_visible. An Action (2 motor powers in [-1, 1], clipped, x 70 of 255) drives
+for `action_duration` (0.5 s). Episodes are `episode_length` (100) steps; the scripted reset drives `reset_moves`
 (5) random `reset_move_duration` (1 s) moves at power 100 and waits `reset_wait` (4 s). The motors get zeros
 while the bridge holds: paused, camera stale, or the watchdog (no action within `watchdog_timeout` s of a
 Step; warned once per throttle period).
@@ -40,7 +42,7 @@ Step; warned once per throttle period).
   with one line naming it when it is missing).
 - 'gazebo_cmd_vel': a body-frame geometry_msgs/Twist on `cmd_vel` for the Gazebo model's velocity control
   (sphero_gazebo.launch.py): linear.x = full_speed (l + r) / 2 (m/s) and angular.z = full_speed (r - l) /
-  (2 turn_radius) (rad/s) for l, r the powers as fractions of 255 (`daydreamer.robots.bridge.motors_to_twist`);
+  (2 turn_radius) (rad/s) for l, r the powers as fractions of 255 (`daydreamer.robots.sphero.motors_to_twist`);
   zeros when a drive ends (the velocity control holds its last command). Not for the real driver: its cmd_vel
   is a heading and a speed.
 
@@ -102,11 +104,10 @@ class SpheroBridge(BridgeNode):
                                    "the driver's set_stabilization at start: " + ', '.join(STABILIZATION))
         if stabilization not in STABILIZATION:
             raise ConfigError(f"parameter stabilization must be 'off', 'on' or 'unchanged', not {stabilization!r}")
-        self.full_speed = self.param('full_speed', bridge.SPHERO_FULL_SPEED, 'gazebo_cmd_vel: m/s at full power')
-        self.turn_radius = self.param('turn_radius', bridge.SPHERO_TURN_RADIUS,
-                                      'gazebo_cmd_vel: m of wheel lever')
-        self.adapter = bridge.SpheroAdapter(tuple(low), tuple(high), None if list(crop) == [0, 0] else tuple(crop),
-                                            seed=seed, **reset)
+        self.full_speed = self.param('full_speed', sphero.FULL_SPEED, 'gazebo_cmd_vel: m/s at full power')
+        self.turn_radius = self.param('turn_radius', sphero.TURN_RADIUS, 'gazebo_cmd_vel: m of wheel lever')
+        self.task = sphero.SpheroTask(tuple(low), tuple(high), None if list(crop) == [0, 0] else tuple(crop),
+                                      rng=seed, action_seconds=self.action_duration, **reset)
         self.frame = None
         self.plan = []              # [((left, right), seconds)] still to drive (the reset)
         self.resetting = False
@@ -165,12 +166,12 @@ class SpheroBridge(BridgeNode):
                                      'motors stopped')
             self.hold('watchdog: no fresh action')
         if self.episode.reset_due:
-            self.plan, self.resetting = self.adapter.reset_plan(), True
+            self.plan, self.resetting = self.task.reset_plan(), True
             self.episode.reset_done()
             self.set_safety('resetting: scripted random drive')
             return
         try:
-            obs, reward, logs = self.adapter.observe(self.frame)
+            obs, reward, logs = self.task.observe(self.frame)
         except bridge.BadDriverData as e:
             self.problem('image', f'no step sent: {e}')
             return
@@ -180,7 +181,8 @@ class SpheroBridge(BridgeNode):
         self.send_step(obs, reward, flags, logs)
 
     def apply(self, action):
-        self.drive(self.adapter.motors(action), self.action_duration)
+        (motors, seconds), = self.task.act(action)
+        self.drive(motors, seconds)
         self.set_safety('ok')
 
     def hold(self, reason):
@@ -209,7 +211,7 @@ class SpheroBridge(BridgeNode):
             self.motor_pub.publish(self.command_type(left=left, right=right))
             return
         msg = Twist()
-        msg.linear.x, msg.angular.z = bridge.motors_to_twist([left / sphero.RAW_MAX, right / sphero.RAW_MAX],
+        msg.linear.x, msg.angular.z = sphero.motors_to_twist([left / sphero.RAW_MAX, right / sphero.RAW_MAX],
                                                              self.full_speed, self.turn_radius)
         self.motor_pub.publish(msg)
 

@@ -99,7 +99,7 @@ def test_arm_bridge_takes_a_calibrated_workspace(ros):
                                           Parameter('left_bin', value=[0.30, 0.10, 0.55, 0.20]),
                                           Parameter('z_table', value=0.19)])
     try:
-        ws = node.adapter.ws
+        ws = node.task.ws
         assert (ws.left_min, ws.left_max, ws.z_table) == ((0.30, 0.10), (0.55, 0.20), 0.19)
         assert ws.right_min == (0.252, -0.170), 'the other bin keeps its default'
     finally:

@@ -53,8 +53,8 @@ Agent interface (the reference table, shared/reference/robot_tasks.md §1):
   a +-0.2 rad clip around the measured angle, the joint limits, PD (Kp 100, Kd 1/2/2) and the 42 N m stop.
 - reward: `robots.a1.reward`, in [0, 14]. The velocity estimate is the trunk displacement over the agent step
   divided by its duration (the real bridge uses an estimator instead).
-- `log_*` extras: privileged sim state for evaluation (true forward velocity, height, position) and the
-  reward terms.
+- `log_*` extras: the task's (reward terms, velocity estimate, upright, safety stop) plus privileged sim state
+  for evaluation (true forward velocity, height, position).
 - Resets: the first step (or an explicit `reset` action) starts the robot. With `start='stand'` it is in the
   reference's sim start pose (joints [0, 0.9, -1.8] x 4, feet on the floor). With `start='random'` it is
   dropped from just above the floor in a uniformly random orientation (often on its side or back), with
@@ -69,6 +69,15 @@ Mean return per 250-step episode from the standing start (3 seeds): uniform rand
 (5.3 per step; the robot ends on its back), the standing action (`scripted_action`) 2190 (8.76 per step),
 and the open-loop `trot_action` 2636 (10.55 per step, 0.22 m/s). Walking upright at 0.3 m/s scores up to 14
 per step.
+
+One task path: `step` runs `robots.a1.A1Task`, the same class the real bridge (`robot_bridges.a1_bridge`) runs
+over the driver's topics. The task plans the action, gives the command of each 1 ms substep, which goes to the
+motor boards (the driver level of `apply_command`, written in place for speed) before `step_physics(1)`; the
+motors' torque goes back to the task's stop check, and the sensed joint angles, IMU and velocity to its
+observation and reward. What the twin supplies differently from the real driver (see `A1Task`): the true trunk
+velocity (privileged; the bridge estimates it by leg odometry), Kp 100 instead of 80, 1 kHz commands instead of
+200 Hz, and the torque check on the motors' PD torque before saturation. Twin-only: the resets (start poses,
+settling), re-arming the stop after `recover_after` s, and the privileged logs.
 
 Driver interface: the ROS 2 sim node publishes what the real driver publishes, from the same pieces that
 the agent step uses.
@@ -170,7 +179,10 @@ class A1Sim(Env):
         self._force = d.actuator_force   # the motors' PD torque before saturation (the joints clamp it)
         self._imu = m.site('imu').id
         self._feet = np.array([m.geom(f'{foot}_collision').id for foot in a1.FOOT_NAMES])
-        self.filter = a1.SafetyFilter(kp=kp, repeat=self.repeat)
+        # The task, with the twin's driver-side parameters: Kp 100, `repeat` commands per agent step (1 kHz), the
+        # torque checked on the motors' PD torque (`_act`) instead of the commanded one.
+        self.task = a1.A1Task(kp=kp, command_rate=self.repeat * a1.CONTROL_RATE, check_command=False)
+        self.filter = self.task.filter
         self._gains = (self.filter.kp, self.filter.kd)  # the gains the motor boards hold now
         self._rng = np.random.default_rng(seed)
         self._camera = None
@@ -187,18 +199,22 @@ class A1Sim(Env):
     # --- agent interface ---
 
     def step(self, action):
+        """
+        Run one agent step of the task (`robots.a1.A1Task`) on the twin's driver level.
+
+        The action -> the task's plan -> `repeat` substeps (the task's command -> the motor boards -> 1 ms of
+        physics -> the motors' torque to the task's stop check) -> the task's observation, reward and logs from
+        the sensed joints, IMU and the true trunk velocity, plus the twin's privileged logs.
+        """
         if not self._started or action.get('reset', False):
             self.reset()
-            return self._obs(0.0, None, True)
-        target = a1.unnormalize_action(action['action'])
+            return self._obs(None, True)   # no agent step behind it: reward 0
+        self.task.act(action['action'])
         self._pos[:] = self.data.qpos[:3]
-        self._act(target)
-        velocity = (self.data.qpos[:3] - self._pos) / (self.repeat * a1.SUBSTEP)
+        self._act()
+        velocity = (self.data.qpos[:3] - self._pos) / (self.repeat * a1.SUBSTEP)   # true, over the agent step
         self._check_recovery()
-        quat = self.data.qpos[3:7]
-        total, terms = a1.reward(a1.up_z(quat), a1.normalize_angles(self._q), a1.forward_velocity(quat, velocity),
-                                 velocity)
-        return self._obs(total, dict(terms, velocity=velocity), False)
+        return self._obs(velocity, False)
 
     def reset(self):
         """Start the robot (see `start`), prime the safety filter and let it settle."""
@@ -221,12 +237,13 @@ class A1Sim(Env):
         lowest = self._lowest_point(robot)
         d.qpos[2] = max(a1.INIT_HEIGHT, clearance - lowest) if stand else clearance - lowest
         mujoco.mj_forward(m, d)
-        self.filter.reset(self._q)
+        self.task.rearm(self._q)
         self._stopped_since = None
         self._set_gains(self.filter.kp, self.filter.kd)
         hold = self._q.copy()
         for _ in range(int(round(self.settle / (self.repeat * a1.SUBSTEP)))):
-            self._act(hold)
+            self.task.plan(hold)
+            self._act()
             self._check_recovery()
         self._started = True
 
@@ -308,20 +325,20 @@ class A1Sim(Env):
 
     # --- internals ---
 
-    def _act(self, target):
-        """One agent step: the safety filter per substep -> the motor boards -> 1 ms of physics."""
-        f, q, dq, ctrl, force = self.filter, self._q, self._dq, self._ctrl, self._force
+    def _act(self):
+        """Run the planned agent step: per substep the task's command -> the motor boards -> 1 ms of physics."""
+        task, f, q, dq, ctrl, force = self.task, self.filter, self._q, self._dq, self._ctrl, self._force
         m, d, mj_step, limit = self.model, self.data, self.mujoco.mj_step, a1.TORQUE_STOP ** 2
+        command, sense = task.command, task.sense
         if self.model.actuator_biasprm[:, 0].any():
             self.model.actuator_biasprm[:, 0] = 0.0   # no feed-forward from an earlier apply_command
-        f.plan(target)
-        for i in range(self.repeat):
-            f.command(i, q, dq, out=ctrl, check=False)   # = apply_command({'q': ..., 'kp': f.kp, 'kd': f.kd})
+        for _ in range(self.repeat):
+            command(q, dq, ctrl)                          # = apply_command({'q': ..., 'kp': f.kp, 'kd': f.kd})
             if f.kp is not self._gains[0]:
                 self._set_gains(f.kp, f.kd)
             mj_step(m, d)                                 # = step_physics(1)
             if force.dot(force) > limit:                  # cheap pre-check of max |tau| > 42
-                f.check_torque(force)                     # the motors' PD torque before saturation
+                sense(force)                              # the motors' PD torque before saturation
 
     def _set_gains(self, kp, kd):
         self._gains = (kp, kd)
@@ -336,7 +353,7 @@ class A1Sim(Env):
         if self._stopped_since is None:
             self._stopped_since = self.data.time
         elif self.recover_after is not None and self.data.time - self._stopped_since >= self.recover_after:
-            self.filter.reset(self._q)   # the sim's stand-in for an operator reset
+            self.task.rearm(self._q)   # the sim's stand-in for an operator reset
             self._set_gains(self.filter.kp, self.filter.kd)
             self._stopped_since = None
 
@@ -359,24 +376,21 @@ class A1Sim(Env):
             lowest = min(lowest, low)
         return lowest
 
-    def _obs(self, reward, info, first):
+    def _obs(self, velocity, first):
+        """Return the task's observation, reward and logs (sensed state and `velocity`) plus the privileged logs."""
         d, quat = self.data, self.data.qpos[3:7]
-        obs = {'vector': a1.observation(quat, d.qvel[3:6], self._q), 'reward': np.float32(reward),
-               'is_first': np.bool_(first), 'is_last': np.bool_(False), 'is_terminal': np.bool_(False)}
+        task_obs, reward, logs = self.task.observe(self._q, quat, d.qvel[3:6], velocity)
+        obs = dict(task_obs, reward=np.float32(reward), is_first=np.bool_(first), is_last=np.bool_(False),
+                   is_terminal=np.bool_(False))
         if self.rendering:
             obs['image'] = self.render_frame()
         w, x, y, z = quat
         hx, hy = 1 - 2 * (y * y + z * z), 2 * (x * y + w * z)      # the heading: body x in the world, flattened
         norm = max(np.hypot(hx, hy), 1e-9)
-        obs.update({
+        obs.update({key: np.float32(value) for key, value in logs.items()})
+        obs.update({   # privileged: no sensor of the real A1 measures these
             'log_forward_velocity': np.float32((hx * d.qvel[0] + hy * d.qvel[1]) / norm),   # true, unit heading
-            'log_upright': np.float32(a1.up_z(quat)), 'log_height': np.float32(d.qpos[2]),
-            'log_x': np.float32(d.qpos[0]), 'log_y': np.float32(d.qpos[1]),
-            'log_safety_stop': np.float32(self.filter.stopped), 'log_stops': np.float32(self.filter.stops)})
-        for key in ('upr', 'hip', 'sho', 'kne', 'vel'):
-            obs[f'log_r_{key}'] = np.float32(info[key] if info else 0.0)
-        obs['log_velocity_estimate'] = np.float32(
-            a1.forward_velocity(quat, info['velocity']) if info else 0.0)
+            'log_height': np.float32(d.qpos[2]), 'log_x': np.float32(d.qpos[0]), 'log_y': np.float32(d.qpos[1])})
         return obs
 
 

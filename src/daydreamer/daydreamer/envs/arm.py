@@ -29,15 +29,16 @@ industrial arm's controller holds its pose). The world frame is the robot's Cart
 controller's `base`, REP-103 `base_link` turned by pi; xArm: `link_base`), so the bins' coordinates in
 daydreamer/robots/arm.py are world coordinates.
 
-Motion. The task logic lives in `daydreamer.robots.arm` (shared with the real bridges); this module only
-executes its moves. A move is a straight Cartesian line at the fixed downward tool orientation: IK waypoints
-2 cm apart (damped least squares on MuJoCo's Jacobian, warm started, cached per target), joint-interpolated
-with a cosine time profile (mean tool speed at most 1 m/s, peak acceleration 50 m/s^2, in simulated time;
-the real arms take ~1.6 s per move). The arm follows that path kinematically: its joint positions and
-velocities are set at every 2 ms physics step (its servo targets move along, so it holds the final pose; a
-large joint armature makes it coast along the path within a step), while the fingers and the ball are
-simulated. A 4 cm move costs 32 physics steps, a lift 54, a gripper action 20-50. The physics is deterministic
-for a given seed.
+Motion. The task lives in `daydreamer.robots.arm.ArmTask`, which the arm bridge runs too: `step()` asks it for
+moves, executes them here, and hands it the sensed joints, gripper closure and camera frames for the reward, the
+follow-up moves and the observation; this module only executes the moves (`execute`: `move_to`, `set_gripper`). A
+move is a straight Cartesian line at the fixed downward tool orientation: IK waypoints 2 cm apart (damped least
+squares on MuJoCo's Jacobian, warm started, cached per target), joint-interpolated with a cosine time profile (mean
+tool speed at most 1 m/s, peak acceleration 50 m/s^2, in simulated time; the real arms take ~1.6 s per move). The
+arm follows that path kinematically: its joint positions and velocities are set at every 2 ms physics step (its
+servo targets move along, so it holds the final pose; a large joint armature makes it coast along the path within a
+step), while the fingers and the ball are simulated. A 4 cm move costs 32 physics steps, a lift 54, a gripper
+action 20-50. The physics is deterministic for a given seed.
 
 Grasping is physical, not a weld: only the fingers and the palm collide with the ball (the links never collide
 with anything; the bin walls and the table only with the ball), the fingers close with a force-limited (20 N)
@@ -64,15 +65,17 @@ rates): `log_grasp`, `log_drop` and `log_placement` flag the +1, -1 and +10 rewa
 for evaluation only, `log_object_in_target_bin` flags a placement after which the ball really lay in the
 new bin and `log_object_visible` a frame in which the colour detector finds the ball.
 
-Sim-only differences from the real robots: the reset puts the ball back into a bin if it left both, and it
-re-syncs the task's belief of the ball's bin with the true one, so that no episode starts in an empty bin
-(on hardware a person fixes this). The UR5's reset sweep of the bin corners is kept, without its sleeps.
+Sim-only differences from the real robots (see ArmTask for all of them): the reset puts the ball back into a bin
+if it left both, and it re-syncs the task's belief of the ball's bin with the true one, so that no episode starts
+in an empty bin (on hardware a person fixes this); the scene settles after a reset and a placement; the privileged
+logs and `scripted_action` (a policy that reads the ball's true position) exist only here. The UR5's reset sweep of
+the bin corners is kept, without its sleeps.
 
 Driver-level interface, for a ROS 2 simulation node: `driver_state()` (JointState-like joint names, positions,
 velocities and efforts with the real drivers' joint names, the gripper, the camera frames, the flange pose and
 the sim time as stamp), `apply_command(joint_positions, gripper)` (position targets like a
 forward_position_controller; gripper 0 open .. 1 closed) and `advance(seconds)`. The agent-level `step()`
-uses the same pieces.
+senses the same state (`sensed_joints`, `gripper_position`, `render`) but executes whole moves kinematically.
 
 Rendering: 64x64 without multisampling (3-4x cheaper on Mesa's software renderer, and like the reference's
 cv2.resize of 640x480 frames, which has no anti-aliasing prefilter either); the xArm's RGB and depth come from
@@ -412,7 +415,6 @@ class ArmSim(Env):
         self.ws = cfg.workspace
         self.size = tuple(int(s) for s in size)
         self._rng = np.random.default_rng(seed)
-        self.task = logic.PickPlace(self.ws, self._rng)
         self.finder = logic.ColorFinder()
         self.joint_names = cfg.joints
 
@@ -422,6 +424,10 @@ class ArmSim(Env):
         self.data = mj.MjData(m)
         self.kinematics = ArmKinematics(cfg, m)
         self._ik_data = self.kinematics.data
+        # The task, as the arm bridge runs it; its rng is the twin's (the ball's placements draw from it too) and its
+        # kinematic model the scene's, so its forward kinematics is the sensed pose of the flange.
+        self.task = logic.ArmTask(robot, self.size, rng=self._rng, kinematics=self.kinematics)
+        self.beliefs = self.task.pickplace
         self._qadr = np.array([m.jnt_qposadr[m.joint(n).id] for n in cfg.joints])
         self._vadr = np.array([m.jnt_dofadr[m.joint(n).id] for n in cfg.joints])
         assert np.all(np.diff(self._qadr) == 1) and np.all(np.diff(self._vadr) == 1), 'arm joints not contiguous'
@@ -693,81 +699,76 @@ class ArmSim(Env):
     def _start(self):
         """Run the constructor's routine of the reference: arm up at Z_RESET over the object's bin."""
         self._mj.mj_resetData(self.model, self.data)
-        self.task.object_side = logic.LEFT
+        self.beliefs.object_side = logic.LEFT
         self.place_ball(logic.LEFT)
         self.teleport(self.cfg.home)
-        (target,) = self.task.start()
+        (target,) = self.beliefs.start()
         self.teleport(self.ik(target.target, self.cfg.home))
         self.advance(steps=50)
         self._started = True
 
+    def sensed_joints(self):
+        """Return the arm's joint positions (rad, `joint_names` order): what the task reads as the driver's `q`."""
+        return self.data.qpos[self._qadr].copy()
+
     def _reset(self):
         if not self._started:
             self._start()
+        # Sim only: a ball that left both bins goes back into one, and the task's belief of its bin follows the
+        # true one (on hardware a person does this), so that no episode starts with an empty bin.
         side = self.ball_side()
         if side == logic.OTHER:
-            if self.task.grasped or self.gripper_position() < logic.GRASP_HIGH:
+            if self.beliefs.grasped or self.gripper_position() < logic.GRASP_HIGH:
                 self.set_gripper(True)
-            side = self.task.object_side
+            side = self.beliefs.object_side
             self.place_ball(side)
             self.advance(steps=50)
-        self.task.object_side = side
-        pos, _ = self.tool_pose()
-        if self.ws.side_of(pos) == logic.OTHER and not self.task.grasped:
-            self.move_to([pos[0], pos[1], self.ws.z_hover])
-        self.execute(self.task.reset())
+        self.beliefs.object_side = side
+        self.execute(self.task.reset_moves(self.sensed_joints()))
         self.advance(steps=100)  # the reference sleeps 1 s for the scene to settle
         return self._obs(0.0, True)
 
     def step(self, action):
+        """
+        Run one agent step of the task (`robots.arm.ArmTask`, as the arm bridge does) on the twin's driver level.
+
+        The task's moves are executed here (`execute`), the task reads the sensed joints, closure and frames back.
+        """
         if action.get('reset', False) or not self._started:
             if action.get('manual_resume', False) and self._started:
                 return self._obs(0.0, True)
             return self._reset()
-        pos, _ = self.tool_pose()
-        if self.ws.side_of(pos) == logic.OTHER:  # arm_side() resets when the arm is above neither bin
-            self.execute(self.task.reset())
-            pos, _ = self.tool_pose()
-        self.execute(self.task.act(int(np.asarray(action['action'])), pos))
-        pos, _ = self.tool_pose()
-        reward, moves = self.task.reward(self.gripper_position(), pos)
+        moves, _ = self.task.act(int(np.asarray(action['action'])), self.sensed_joints())
+        self.execute(moves)   # above neither bin (arm_side()): the scripted reset instead of the action
+        reward, moves = self.task.reward(self.gripper_position(), self.sensed_joints())
         if moves:
             self.execute(moves)
         if reward == 10.0:
-            self.advance(steps=25)
-            self._in_target_bin = self.ball_side() == self.task.object_side
+            self.advance(steps=25)   # sim only: let the ball land, for the privileged log below
+            self._in_target_bin = self.ball_side() == self.beliefs.object_side
         if action.get('manual_pause', False):
-            self.execute(self.task.pause())  # KBReset's pause: the arms open the gripper
+            self.execute(self.task.pause_moves())  # KBReset's pause: the arms open the gripper
         return self._obs(reward, False)
 
     def _obs(self, reward, first):
-        d = self.data
-        pos, mat = self.tool_pose()
+        self._mj.mj_kinematics(self.model, self.data)   # the frames show the arm where move_to left it
         rgb, depth_m = self.render()
         self.last_depth_m = depth_m
-        joints = np.zeros(self.cfg.n_joint_obs, np.float32)
-        joints[:len(self._qadr)] = d.qpos[self._qadr]
-        gripper_side, grasped_side = self.task.sides(pos)
+        obs = self.task.observe(self.sensed_joints(), self.gripper_position(), rgb, depth_m)
+        depth = obs.pop('depth', None)
         found, _, _ = self.finder.find(rgb)
-        obs = {
-            'image': rgb,
-            'cartesian_position': np.concatenate([pos, self._orientation(mat)]).astype(np.float32),
-            'joint_positions': joints,
-            'gripper_pos': np.array([self.gripper_position()], np.float32),
-            'gripper_side': gripper_side,
-            'grasped_side': grasped_side,
+        obs.update({
             'reward': np.float32(reward),
             'is_first': np.bool_(first),
             'is_last': np.bool_(False),
             'is_terminal': np.bool_(False),
-            'log_grasp': np.float32(reward == 1.0),
-            'log_drop': np.float32(reward == -1.0),
-            'log_placement': np.float32(reward == 10.0),
+            **self.task.logs(reward),
+            # privileged, sim only (evaluation): where the ball really is, whether the camera shows it
             'log_object_in_target_bin': np.float32(reward == 10.0 and self._in_target_bin),
             'log_object_visible': np.float32(found),
-        }
-        if self.cfg.depth:
-            obs['depth'] = logic.encode_depth(depth_m, logic.DEPTH_FARTHEST[self.robot])
+        })
+        if depth is not None:
+            obs['depth'] = depth
         return obs
 
     def scripted_action(self):
@@ -778,7 +779,7 @@ class ArmSim(Env):
         centre the ball along their closing axis, not across), closes, lifts and crosses to the other bin.
         """
         pos, _ = self.tool_pose()
-        task, ws = self.task, self.ws
+        task, ws = self.beliefs, self.ws
         hover = ws.is_hover(pos[2])
         if task.grasped:
             return 5 if not hover else ws.toward(ws.side_of(pos))

@@ -24,15 +24,19 @@ Sphero navigation in MuJoCo: the simulated twin of DayDreamer's Sphero task (rob
 The robot is `robots/urdf/sphero.urdf` (a 73 mm, 0.2 kg ball whose drive carriage carries two wheels)
 placed in an arena built with `mujoco.MjSpec`: a dark floor, walls around a 1.5 x 1.2 m inside, and an
 overhead camera looking straight down (image right = +x, image up = +y) whose frame plays the part of
-the reference's RealSense frame. Everything the agent sees and is rewarded for comes from that frame
-through `daydreamer.robots.sphero`, the same functions the real bridge calls:
+the reference's RealSense frame. The task is `daydreamer.robots.sphero.SpheroTask`, the same class the
+real bridge runs: `step` asks it for the drives (the reset's, or the action's), executes them on this twin's
+driver level (`apply_command`, `simulate`) and hands it the frame (`driver_state()['image']`) for the
+observation, reward and logs:
 
 - obs 'image' uint8 (64, 64, 3): the frame area-resized (no other observation key, as the reference's
   encoder sees only the image);
 - reward = -||pos - goal|| with pos the white-threshold centroid of the ball in the frame, normalised by
   the arena's pixel box (the inside corners projected at the ball-centre height), goal (0.825, 0.165);
-- logging only: log_success (reward > -0.1, uint8) and log_distance (privileged: the true ball centre's
-  distance to the goal in the same normalised units).
+- logging only: log_success (reward > -0.1, uint8; the task's) and log_distance (privileged, added here: the
+  true ball centre's distance to the goal in the same normalised units). The task's log_visible, which the
+  bridge sends, is left out (the recorded twin rollouts have no such key). SpheroTask's docstring lists the
+  other differences between this twin and the robot.
 
 Action: float32 (2,) in [-1, 1], left/right motor power x 70 of 255, held 0.5 s (2 Hz agent). Reset: the
 ball stays where the last episode left it (as a real arena does), then the reference's scripted random
@@ -98,13 +102,14 @@ class SpheroSim(Env):
         self._body = self.model.body('sphero/base_link').id
         self._camera = Camera(self.model, 'overhead', self.frame_size)
         self.arena_min, self.arena_max = self.arena_box()
-        self.tracker = robot.BallTracker(self.arena_min, self.arena_max)
         self.command = (0, 0)
         self.frame = None
         # Start anywhere inside, facing anywhere; later episodes start where the last one ended.
         half = np.array(ARENA) / 2 - RADIUS - 0.05
         self.data.qpos[self._joints] = [*self._rng.uniform(-half, half), self._rng.uniform(-np.pi, np.pi)]
         self._mj.mj_forward(self.model, self.data)
+        # The task: the reset's random moves continue this rng's draws, after the initial pose's.
+        self.task = robot.SpheroTask(self.arena_min, self.arena_max, size=self.size, rng=self._rng)
         self._started = False
         self.obs_space = {'image': Space(np.uint8, self.size + (3,), 0, 255), 'reward': Space(np.float32),
                           'is_first': Space(bool), 'is_last': Space(bool), 'is_terminal': Space(bool)}
@@ -113,30 +118,30 @@ class SpheroSim(Env):
     # -- the env protocol ------------------------------------------------------------------------
 
     def step(self, action):
-        if not self._started or action.get('reset', False):
-            self._started = True
-            self.scripted_reset()
-            return self._obs(first=True)
-        self.apply_command(*robot.motor_command(action['action']))
-        self.simulate(robot.STEP_SECONDS)
-        return self._obs(first=False)
+        """Run the task: its drives (the reset's on an episode's first step, else the action's), then its obs."""
+        first = not self._started or bool(action.get('reset', False))
+        self._started = True
+        self.drive(self.task.reset_plan() if first else self.task.act(action['action']))
+        self.frame = self.driver_state()['image']
+        obs, reward, logs = self.task.observe(self.frame)
+        return {**obs, 'reward': np.float32(0.0 if first else reward),
+                'is_first': np.bool_(first), 'is_last': np.bool_(False), 'is_terminal': np.bool_(False),
+                'log_success': np.uint8(logs['log_success']), 'log_distance': np.float32(self.distance)}
 
     def scripted_reset(self):
-        """Plan the reference's reset: 5 random 1 s moves at power +-100 per wheel, then a 4 s wait."""
-        for left, right in robot.reset_moves(self._rng):
-            self.apply_command(left, right)
-            self.simulate(robot.RESET_MOVE_SECONDS)
-        self.apply_command(0, 0)
-        self.simulate(robot.RESET_WAIT_SECONDS)
+        """Drive the task's scripted reset: 5 random 1 s moves at power +-100 per wheel, then a 4 s wait."""
+        self.drive(self.task.reset_plan())
 
-    def _obs(self, first):
-        self.frame = self.render_frame()
-        self.tracker.update(self.frame)
-        reward = 0.0 if first else self.tracker.reward()
-        return {'image': robot.observation_image(self.frame, self.size), 'reward': np.float32(reward),
-                'is_first': np.bool_(first), 'is_last': np.bool_(False), 'is_terminal': np.bool_(False),
-                'log_success': np.uint8(robot.success(self.tracker.reward())),
-                'log_distance': np.float32(self.distance)}
+    def drive(self, plan):
+        """Execute the task's drives, [((left, right) raw powers, seconds), ...], one after the other."""
+        for (left, right), seconds in plan:
+            self.apply_command(left, right)
+            self.simulate(seconds)
+
+    @property
+    def tracker(self):
+        """Return the task's ball tracker."""
+        return self.task.tracker
 
     def close(self):
         if self._camera is not None:

@@ -22,7 +22,7 @@
 The robots: each module of this package that defines `ROBOT` (a `spec.Robot`) is one robot's definition.
 
 `registry()` finds them, so that adding a robot is adding its module (docs/adding_a_robot.md); the other modules
-here hold what several robots share (the arms' task in `arm`, the bridges' ROS-free adapters in `bridge`).
+here hold what several robots share (the arms' task in `arm`, the bridges' generic ROS-free helpers in `bridge`).
 """
 
 import functools

@@ -42,6 +42,10 @@ shared/reference/robot_tasks.md §1.
   lying still, about 8.8 when standing still at the nominal pose, about 14 when walking at 0.3 m/s.
 - Quaternions are (w, x, y, z), as in MuJoCo and the Unitree SDK's `IMU.quaternion`. ROS
   `sensor_msgs/Imu` stores x, y, z, w: reorder when converting.
+- `A1Task` is the task, the one code path of the twin's agent step (`daydreamer.envs.a1.A1Sim.step`) and the
+  real bridge (`robot_bridges.a1_bridge`): action -> the filter's plan -> one position command per substep ->
+  observation, reward and logs from the sensed data. `LegOdometry` (with `feet`) is the bridge's trunk
+  velocity estimator; the twin supplies the true velocity instead (see `A1Task`).
 """
 
 import math
@@ -357,6 +361,207 @@ def reward(up, joint_angles_normalised, forward_vel, velocity, desired_speed=DES
     r_vel = forward_frac * forward_going if r_kne > 0.7 else 0.0
     total = r_upr + r_hip + r_sho + r_kne + 10 * (r_vel + 1) / 2
     return total, {'upr': r_upr, 'hip': r_hip, 'sho': r_sho, 'kne': r_kne, 'vel': r_vel}
+
+
+# --- the task: one code path for the twin and the real driver ---
+
+class A1Task:
+    """
+    The A1 task over its driver: the agent's action -> position commands; sensed data -> observation and reward.
+
+    The driver interface is the Unitree low level, which both drivers implement: the MuJoCo twin's motor boards
+    (`daydreamer.envs.a1.A1Sim`, 1 ms substeps) and the real driver's topics (`robot_bridges.a1_bridge`: LowCmd /
+    LowState of the legged SDK, or ros2_control's joint states, IMU and position commands).
+
+    Told to do (per agent step): `act(action)` plans the step through the `SafetyFilter`; then each call of
+    `command(q, dq)` returns the next of `repeat` position commands (rad, 12), to be sent with the gains `kp`, `kd`
+    (Kp = 0 once the stop is latched). `hold(q)` holds the measured pose (the bridge's safe stop), `rearm(q)` clears
+    a latched stop (an operator's reset) and holds.
+    Sensed: `sense(effort)` checks a torque the driver reports against the stop (returns False while stopped);
+    `observe(q, quat, gyro, velocity)` returns (obs, reward, logs) of the agent step that just ended, from the joint
+    angles, the IMU (quaternion (w, x, y, z), body-frame gyro) and the trunk velocity (world frame, m/s).
+
+    What the two drivers supply differently (parameters of this one class, not different code):
+    - `velocity`: the twin passes the trunk's true displacement over the agent step divided by its duration
+      (privileged: no sensor measures it); the bridge passes `LegOdometry`'s estimate from the joint encoders and
+      the IMU, averaged over the step's samples. Only the reward's velocity term (and log_velocity_estimate)
+      see it. `velocity=None` is an observation with no agent step behind it (the twin's first one after a
+      reset): reward 0 and zero reward terms.
+    - gains: Kp 100 (`KP_SIM`, the twin's motors) vs 80 (`KP_REAL`, sent in the real LowCmd); Kd as configured.
+    - `command_rate`: 1 kHz in the twin (`REPEAT` = 50 substeps per step, as the reference), 200 Hz on the bridge
+      (10 commands per step; a Python timer cannot hold 1 kHz, the motors' PD holds each target in between).
+    - the torque check: the twin checks the motors' PD torque before saturation after each substep (`sense`,
+      `check_command=False`: MuJoCo evaluates that PD); the bridge checks both the commanded PD torque
+      (`check_command=True`) and the driver's reported tauEst (`sense`).
+    - asynchrony: the twin calls act, the `repeat` commands and observe in lock-step; the bridge calls them on
+      its timers (observe at 20 Hz, commands at `command_rate`), so a late action repeats the last target.
+    Twin-only, outside this class: the start poses and settling (`start` stand / random / mixed; the real A1 is
+    reset-free), re-arming a latched stop after `recover_after` s (on hardware an operator resets it), and the
+    privileged logs (true forward velocity, height, position). Bridge-only: the safe-stop holds (watchdog, stale
+    data, pause) and log_holding.
+    """
+
+    joints = JOINT_NAMES
+
+    def __init__(self, kp=KP_REAL, kd=KD, command_rate=200.0, control_rate=CONTROL_RATE, torque_stop=TORQUE_STOP,
+                 check_command=True):
+        self.repeat = max(1, int(round(float(command_rate) / float(control_rate))))
+        self.filter = SafetyFilter(kp=kp, kd=kd, repeat=self.repeat, rate=control_rate, torque_stop=torque_stop,
+                                   stop_kd=kd)
+        self.check_command = bool(check_command)
+        self.substep = 0
+        self.holding = False   # the first hold() primes the filter at the measured pose
+        self._no_dq = np.zeros(NUM_JOINTS)
+
+    @property
+    def kp(self):
+        """Return the position gains to send with the commands (0 while the stop is latched)."""
+        return self.filter.kp
+
+    @property
+    def kd(self):
+        """Return the damping gains to send with the commands."""
+        return self.filter.kd
+
+    @property
+    def stopped(self):
+        """Tell whether the torque stop is latched."""
+        return self.filter.stopped
+
+    def act(self, action):
+        """Plan an agent action (12 in [-1, 1]) through the low-pass and the interpolation."""
+        self.plan(unnormalize_action(action))
+
+    def plan(self, target):
+        """Plan joint targets in rad (12) for the next `repeat` commands."""
+        self.filter.plan(target)
+        self.substep, self.holding = 0, False
+
+    def command(self, q, dq, out=None):
+        """
+        Return the next position command, 12 angles in rad, for the measured angles `q` and velocities `dq`.
+
+        That is the current substep's target, clipped +-0.2 rad around `q` (the last one again once the step's
+        `repeat` are used up), or `q` itself once the stop is latched. `dq` None (not reported) counts as 0. Written
+        into `out` when given, else a new array.
+        """
+        i = self.substep if self.substep < self.repeat else self.repeat - 1
+        self.substep += 1
+        if out is None:
+            return self.filter.command(i, q, self._no_dq if dq is None else dq, check=self.check_command).copy()
+        return self.filter.command(i, q, self._no_dq if dq is None else dq, out, self.check_command)
+
+    def sense(self, effort):
+        """Check a torque the driver reports (N m, 12; None: none) against the stop; False when it is latched."""
+        if effort is not None:
+            return self.filter.check_torque(effort)
+        return not self.filter.stopped
+
+    def observe(self, q, quat, gyro, velocity):
+        """
+        Return (obs, reward, logs) of the agent step that just ended.
+
+        obs is {'vector': `observation`}; reward is `reward` with the trunk `velocity` (world frame; None: no step
+        ended, reward 0); logs are log_r_<term>, log_velocity_estimate (`forward_velocity` of `velocity`),
+        log_upright, log_safety_stop and log_stops.
+        """
+        up = up_z(quat)
+        if velocity is None:
+            total, forward = 0.0, 0.0
+            terms = dict.fromkeys(('upr', 'hip', 'sho', 'kne', 'vel'), 0.0)
+        else:
+            forward = forward_velocity(quat, velocity)
+            total, terms = reward(up, normalize_angles(q), forward, velocity)
+        logs = {f'log_r_{k}': v for k, v in terms.items()}
+        logs.update(log_velocity_estimate=forward, log_upright=up, log_safety_stop=float(self.filter.stopped),
+                    log_stops=float(self.filter.stops))
+        return {'vector': observation(quat, gyro, q)}, total, logs
+
+    def hold(self, q):
+        """Hold the measured pose as the safe stop (the filter restarts from it, without a jump)."""
+        if not self.holding and not self.filter.stopped:
+            self.filter.reset(q)   # the pose at the moment of the stop, not one that follows a sagging robot
+        self.substep, self.holding = self.repeat - 1, True
+
+    def rearm(self, q):
+        """Clear a latched stop (an operator's reset), prime the filter with the measured pose `q` and hold it."""
+        self.filter.reset(q)
+        self.substep, self.holding = self.repeat - 1, True
+
+
+# --- the real bridge's trunk velocity estimate (the twin knows the true velocity) ---
+
+THIGH_OFFSET, LINK_LENGTH = 0.0838, 0.2   # m (urdf/a1.urdf)
+HIPS = np.array([[0.1805, -0.047, 0.0], [0.1805, 0.047, 0.0], [-0.1805, -0.047, 0.0], [-0.1805, 0.047, 0.0]])
+SIDE = np.array([-1.0, 1.0, -1.0, 1.0])  # right legs have the thigh offset towards -y
+FOOT_RADIUS = 0.02
+
+
+def feet(q, offset=None):
+    """
+    Return the (4, 3) foot centres in the trunk frame for the 12 joint angles (legs FR, FL, RR, RL).
+
+    With `offset` (4, 3), return the points at that offset from each foot centre in the calf's frame instead.
+    """
+    q = np.asarray(q, np.float64).reshape(4, 3)
+    hip, thigh, knee = q[:, 0], q[:, 1], q[:, 1] + q[:, 2]
+    x = -LINK_LENGTH * (np.sin(thigh) + np.sin(knee))
+    z = -LINK_LENGTH * (np.cos(thigh) + np.cos(knee))
+    y = SIDE * THIGH_OFFSET
+    if offset is not None:  # rotate by Ry(thigh + calf) in the leg plane
+        x = x + np.cos(knee) * offset[:, 0] + np.sin(knee) * offset[:, 2]
+        y = y + offset[:, 1]
+        z = z - np.sin(knee) * offset[:, 0] + np.cos(knee) * offset[:, 2]
+    c, s = np.cos(hip), np.sin(hip)
+    return HIPS + np.stack([x, c * y - s * z, s * y + c * z], 1)
+
+
+def _calf_frame(q, vectors):
+    """`vectors` (4, 3) in the trunk frame, expressed in each calf's frame: (Rx(hip) Ry(thigh + calf))^T v."""
+    q = np.asarray(q, np.float64).reshape(4, 3)
+    hip, knee = q[:, 0], q[:, 1] + q[:, 2]
+    c, s = np.cos(hip), np.sin(hip)
+    x, y, z = vectors[:, 0], c * vectors[:, 1] + s * vectors[:, 2], -s * vectors[:, 1] + c * vectors[:, 2]
+    ck, sk = np.cos(knee), np.sin(knee)
+    return np.stack([ck * x - sk * z, y, sk * x + ck * z], 1)
+
+
+class LegOdometry:
+    """
+    Trunk velocity (world frame) from what the A1 driver reports: joint angles and rates plus the IMU.
+
+    The real bridge's `velocity` for `A1Task.observe`. A foot in stance rolls on the floor, so the calf's material
+    point at the contact (the bottom of the foot sphere) does not move, and the trunk moves at minus that point's
+    velocity relative to the trunk, rotated into the world. The stance feet are those within `stance_band` m of
+    the lowest (JointState carries no foot force). `update` is called for every driver sample; `mean()` returns
+    the average since its last call (the reward's velocity over one agent step). On its back the estimate is
+    meaningless, but then the reward's velocity term is gated off anyway.
+    """
+
+    def __init__(self, stance_band=0.005, eps=1e-3):
+        self.stance_band, self.eps = stance_band, eps
+        self._sum, self._count = np.zeros(3), 0
+        self.last = np.zeros(3)
+
+    def update(self, quat, gyro, q, dq):
+        q, dq = np.asarray(q, np.float64), np.asarray(dq, np.float64)
+        rot = rotation_matrix(quat)
+        down = np.broadcast_to(-FOOT_RADIUS * rot[2], (4, 3))   # world down, in the trunk frame
+        offset = _calf_frame(q, down)
+        contact = feet(q, offset)
+        moved = feet(q + self.eps * dq, offset)   # the same calf-fixed points after eps s of joint motion
+        point_vel = (moved - contact) / self.eps + np.cross(np.asarray(gyro, np.float64), contact)
+        heights = contact @ rot[2]
+        stance = heights <= heights.min() + self.stance_band
+        self.last = rot @ -point_vel[stance].mean(0)
+        self._sum += self.last
+        self._count += 1
+        return self.last
+
+    def mean(self):
+        out = self._sum / self._count if self._count else self.last.copy()
+        self._sum, self._count = np.zeros(3), 0
+        return out
 
 
 ROBOT = Robot(

@@ -24,9 +24,11 @@ Pick-and-place logic of the UR5 and xArm tasks, shared by the MuJoCo twins and t
 No simulator and no ROS here: this module turns the six discrete actions into Cartesian goals, keeps the
 task's beliefs (is the object grasped, in which bin was it grasped, which bin holds it), computes the reward
 from what the real robot senses (gripper position and tool position), scripts the resets, encodes depth
-like the RealSense pipeline, and finds the coloured object in a camera image. It follows DayDreamer's
-`embodied/envs/robot_interface.py` (`PickPlace`, `UR5SimpleRobotWrapper`, `XArmSimpleRobotWrapper`), see
-shared/reference/robot_tasks.md section 2.
+like the RealSense pipeline, and finds the coloured object in a camera image. `ArmTask` is the whole task over
+the driver's data (joints, gripper, camera frames), the one code path of the twins' `step` and the arm bridge
+(its kinematic model, `envs.arm.ArmKinematics`, needs MuJoCo and is imported when an ArmTask is made). It follows
+DayDreamer's `embodied/envs/robot_interface.py` (`PickPlace`, `UR5SimpleRobotWrapper`, `XArmSimpleRobotWrapper`),
+see shared/reference/robot_tasks.md section 2.
 
 Actions (index: effect; moves are 4 cm on a 4 cm grid and clipped to the current bin's box):
 
@@ -53,6 +55,7 @@ Quirks kept from the reference on purpose (the twins must behave like the real r
 """
 
 import dataclasses
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -424,6 +427,154 @@ class PickPlace:
     def sides(self, pos):
         """(gripper_side, grasped_side) one-hots: the grasp's bin and the arm's current bin."""
         return one_hot(self.grasped_bin), one_hot(self.ws.side_of(pos))
+
+
+class ArmTask:
+    """
+    The pick-and-place task of one arm over its driver: the code that the MuJoCo twin and the arm bridge both run.
+
+    Driver interface. What the driver senses: `q`, the arm's joint positions (rad, in `joints` order, the real
+    driver's names); `gripper`, the gripper's closure 0 open .. 1 closed (`gripper_pos` maps the gripper joint's
+    own position onto it); `rgb`, a colour frame (H, W, 3) uint8 of any size; `depth_m`, a depth frame (H', W') in
+    metres (xArm). What it is told: `Move`s, executed blocking in order: 'move' a straight tool line at the fixed
+    downward orientation to (x, y, z) in the base frame, 'gripper' open (True) or close (False). The twin
+    executes them on its physics (`envs.arm.ArmSim.move_to` / `set_gripper`); the bridge streams `path`'s joint
+    targets (or sends them as one trajectory) and `gripper_joint_position` to the real driver's controllers and
+    waits for them to settle.
+
+    One agent step: `act(action, q)` gives the moves (the scripted reset instead when the tool is above neither
+    bin, the reference's arm_side() rule); after them `reward(gripper, q)` gives the reward and its follow-up moves
+    (the placement routine after +10); after those `observe(q, gripper, rgb, depth_m)` and `logs(reward)` give
+    the observation. An episode begins with `reset_moves(q)`, a pause runs `pause_moves()`. The tool pose is the
+    forward kinematics of `q` on the arm's model (`envs.arm.ArmKinematics`, our URDF; the twin passes its own
+    compiled scene, the bridge compiles the same one), so twin and bridge read the same pose from the same joints.
+    `pickplace` holds the beliefs (`PickPlace`: grasped, grasped_bin, object_side, gripper_open).
+
+    Differences that remain between the twin and the real robot, outside this class: the twin's moves run at 1 m/s
+    in simulated time, the bridge's at its `speed` (the forward controllers ignore the driver's speed scaling); the
+    twin's gripper move ends when the fingers stop, the bridge's when the joint has not moved for a while; the twin
+    (only) starts above a random cell at z_reset (`PickPlace.start`, which draws from the rng), puts a ball that
+    left both bins back and re-syncs `object_side` with it at a reset (a person does this on hardware), lets the
+    scene settle after a reset (the reference sleeps 1 s) and after a placement (to check, privileged, where the
+    ball landed), and opens the gripper of a pause before its last observation (the bridge sends the Step with
+    is_last first: the Episode bookkeeping is the bridge's); its privileged logs (`log_object_in_target_bin`,
+    `log_object_visible`) are added by the twin on top of `logs`. On hardware the URDF's kinematics is only as
+    good as the robot's calibration; the twin's is exact by construction.
+    """
+
+    def __init__(self, robot, size=(64, 64), seed=None, rng=None, kinematics=None, speed=0.1, gripper_open=None,
+                 gripper_closed=None, crop=(0, 0, 0, 0), workspace=None):
+        from . import registry
+        from ..envs import arm as arm_env   # the kinematic model needs MuJoCo (imported on first use)
+        arms = {key: value for key, value in registry().items() if isinstance(value.driver, Driver)}
+        if robot not in arms:
+            raise ValueError(f'robot must be one of {sorted(arms)}, not {robot!r}')
+        spec = arms[robot]
+        self.robot, self.cfg = robot, arm_env.config(robot)
+        self.ws = workspace if workspace is not None else spec.task  # calibrated on a real setup
+        self.driver = spec.driver
+        self.joints = self.driver.joints
+        self.gripper_joint = self.driver.gripper_joint
+        self.size, self.depth = tuple(int(s) for s in size), bool(self.cfg.depth)
+        self.crop = tuple(int(v) for v in crop)  # (x, y, width, height) px of the colour frame; 0: to the edge
+        self.obs_space, self.act_space = observation_space(self.cfg.n_joint_obs, self.depth, self.size), spec.act_space
+        self.pickplace = PickPlace(self.ws, rng if rng is not None else np.random.default_rng(seed))
+        self.kinematics = kinematics if kinematics is not None else arm_env.ArmKinematics(self.cfg)
+        self._orientation = lambda mat: arm_env.orientation(self.cfg, mat)
+        self.speed = float(speed)
+        self.gripper_open = self.driver.gripper_open if gripper_open is None else float(gripper_open)
+        self.gripper_closed = self.driver.gripper_closed if gripper_closed is None else float(gripper_closed)
+
+    # --- the driver's units ---
+
+    def gripper_joint_position(self, closed):
+        """Return the gripper joint's position for `closed` (0 open .. 1 closed)."""
+        return self.gripper_open + float(closed) * (self.gripper_closed - self.gripper_open)
+
+    def gripper_pos(self, position):
+        """Return the closure 0..1 of a gripper joint position, clipped, like the reference's gripper_pos."""
+        value = (float(position) - self.gripper_open) / (self.gripper_closed - self.gripper_open)
+        return min(1.0, max(0.0, value))
+
+    def tool(self, q):
+        """Return the tool flange's position (x, y, z) in the base frame for the joint positions q."""
+        return self.kinematics.fk(q)[0]
+
+    # --- the task ---
+
+    def act(self, index, q):
+        """
+        Return (moves, reset) for a discrete action.
+
+        Above neither bin (the reference's arm_side()) the action is replaced by the scripted reset (reset True).
+        """
+        pos = self.tool(q)
+        if self.ws.side_of(pos) == OTHER:
+            return self.reset_moves(q), True
+        return self.pickplace.act(int(index), pos), False
+
+    def reward(self, gripper, q):
+        """(reward, follow-up moves) after the moves of an action (the placement routine after +10)."""
+        return self.pickplace.reward(gripper, self.tool(q))
+
+    def reset_moves(self, q):
+        """Return the scripted reset; from above neither bin it first lifts to hover height."""
+        pos = self.tool(q)
+        moves = []
+        if self.ws.side_of(pos) == OTHER and not self.pickplace.grasped:
+            moves.append(Move.to(pos[0], pos[1], self.ws.z_hover))
+        return moves + self.pickplace.reset()
+
+    def pause_moves(self):
+        """Return the moves of a manual pause (open the gripper)."""
+        return self.pickplace.pause()
+
+    def observe(self, q, gripper, rgb, depth_m=None):
+        """Return the agent observation from joint angles, the gripper's 0..1 closure and the camera frame(s)."""
+        from .bridge import BadDriverData, camera_image
+        pos, mat = self.kinematics.fk(q)
+        joints = np.zeros(self.obs_space['joint_positions'].shape, np.float32)
+        joints[:len(q)] = q
+        gripper_side, grasped_side = self.pickplace.sides(pos)
+        rgb = np.asarray(rgb, np.uint8)
+        obs = {'image': camera_image(rgb, self.size, self.crop, 'camera/image_raw'),
+               'cartesian_position': np.concatenate([pos, self._orientation(mat)]).astype(np.float32),
+               'joint_positions': joints, 'gripper_pos': np.array([gripper], np.float32),
+               'gripper_side': gripper_side, 'grasped_side': grasped_side}
+        if self.depth:
+            if depth_m is None:
+                raise BadDriverData('no camera/depth/image_raw received (the xArm observation needs depth)')
+            depth_m = np.asarray(depth_m, np.float32).reshape(np.shape(depth_m)[:2])
+            # The crop is in colour pixels; a depth image of another resolution (not aligned) gets it scaled.
+            sy, sx = depth_m.shape[0] / rgb.shape[0], depth_m.shape[1] / rgb.shape[1]
+            x, y, w, h = self.crop
+            crop = (round(x * sx), round(y * sy), round(w * sx), round(h * sy))
+            depth_m = camera_image(depth_m, self.size, crop, 'camera/depth/image_raw', nearest=True)
+            obs['depth'] = encode_depth(depth_m, DEPTH_FARTHEST[self.robot])
+        return obs
+
+    @staticmethod
+    def logs(reward):
+        """Return the step's sensed log flags: a grasp (+1), a drop (-1), a placement (+10)."""
+        return {'log_grasp': np.float32(reward == 1.0), 'log_drop': np.float32(reward == -1.0),
+                'log_placement': np.float32(reward == 10.0)}
+
+    def path(self, q0, target, rate):
+        """
+        Return joint targets (n, joints) along the straight tool line from the pose at q0 to `target`.
+
+        One target per command at `rate` Hz, with a cosine time profile at a mean tool speed `speed` (the streamed
+        forward_position_controller does not respect the driver's speed scaling, so this bounds it).
+        """
+        waypoints = self.kinematics.line(q0, target)
+        start = self.tool(q0)
+        dist = float(np.linalg.norm(np.asarray(target, np.float64) - start))
+        n = max(1, int(math.ceil(dist / self.speed * float(rate))))
+        if len(waypoints) == 1:
+            return waypoints.repeat(n, 0)
+        u = (0.5 - 0.5 * np.cos(np.pi * np.arange(1, n + 1) / n)) * (len(waypoints) - 1)
+        i = np.minimum(u.astype(int), len(waypoints) - 2)
+        return waypoints[i] + (u - i)[:, None] * (waypoints[i + 1] - waypoints[i])
 
 
 # ---------------------------------------------------------------------------------------------------------

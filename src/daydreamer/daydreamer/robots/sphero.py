@@ -41,6 +41,10 @@ Follows DayDreamer's `embodied/envs/sphero.py` (shared/reference/robot_tasks.md 
 - **Reset.** The reference drives 5 random 1 s moves at raw power +-100 per wheel (`reset_moves`), then
   waits 4 s for the ball to settle.
 
+- **Task.** `SpheroTask` is the task, ROS-free and written once over the driver interface (the overhead
+  frame in, raw motor drives out): the MuJoCo twin's `step` (daydreamer.envs.sphero) and the sphero_bridge
+  node both run it.
+
 Images are RGB uint8 (H, W, 3) everywhere (the reference converts BGR itself). HSV follows OpenCV's
 8-bit convention (H in [0, 180), S and V in [0, 255]) so that calibrated OpenCV thresholds carry over.
 """
@@ -48,6 +52,7 @@ Images are RGB uint8 (H, W, 3) everywhere (the reference converts BGR itself). H
 
 import numpy as np
 
+from . import bridge
 from .spec import Robot
 from .. import images
 from ..space import Space
@@ -226,3 +231,99 @@ ROBOT = Robot(
     real_topics={'raw_motor_command': '/sphero/raw_motor_command', 'set_stabilization': '/sphero/set_stabilization'},
     # The Gazebo model moves by velocity (its drive wheels sit inside the shell): a body-frame Twist on cmd_vel.
     gazebo_parameters={'command_interface': 'gazebo_cmd_vel'})
+
+
+class SpheroTask:
+    """
+    The Sphero task, written once over the driver interface: the twin's `step` and the sphero_bridge both run it.
+
+    The driver interface, which both implementations provide:
+    - what the driver senses: the overhead camera's RGB uint8 frame (H, W, 3), any size (the twin's
+      `driver_state()['image']`; the bridge's `overhead_camera/image_raw`);
+    - what it is told: drives, [((left, right), seconds), ...]: raw motor powers, ints out of 255 (the driver's
+      RawMotorCommand units), each held for `seconds` (the twin: `apply_command` then `simulate`; the bridge: on
+      its motor timer, RawMotorCommand republished every motor_period, or a Twist for Gazebo).
+
+    Per agent step: the drives of `reset_plan()` (an episode's scripted reset, before its first step) or of
+    `act(action)`, then `observe(frame)`: (obs, reward, logs) with logs log_success and log_visible. The reward is
+    the frame's; the reward of an episode's first step is 0 on both sides (the twin's `step`, the bridge's
+    `bridge.step_obs`), and log_success is that of the frame's reward there too. The reset's random moves come from
+    `rng` (a seed or a numpy Generator: the twin passes its own, which drew the initial pose first).
+
+    Differences that remain between the twin and the robot, and why:
+    - the twin holds a drive for all of its seconds; the real driver (sphero_ros2) drives each RawMotorCommand for
+      0.2 s, so the bridge republishes every motor_period (0.25 s) and a 0.5 s action drives about 0.4 s;
+    - the twin's frame is rendered after the drives and the physics has stopped; the bridge takes the latest camera
+      frame at its control timer while the next action may already drive;
+    - the twin steps when the agent steps (no watchdog, no staleness, no pause); those are the bridge's
+      (`bridge.Episode`, `Watchdog`, `Freshness`);
+    - logs: the twin reports log_success as uint8 and adds the privileged log_distance (the true ball centre's
+      distance to the goal); it leaves out log_visible, which the bridge sends (the recorded twin rollouts have no
+      such key); the bridge sends logs as float32 (`bridge.step_obs`);
+    - the arena box and the crop: the twin's arena box is projected from its camera and it keeps all columns;
+      the bridge takes both as parameters (by default the reference's 640x480 setup, no crop).
+    """
+
+    robot, obs_space, act_space = ROBOT.name, ROBOT.obs_space, ROBOT.act_space
+
+    def __init__(self, arena_min=REFERENCE_ARENA_MIN, arena_max=REFERENCE_ARENA_MAX, crop_columns=None, size=(64, 64),
+                 hsv_low=WHITE_HSV_LOW, hsv_high=WHITE_HSV_HIGH, rng=None, reset_moves=RESET_MOVES,
+                 reset_move_seconds=RESET_MOVE_SECONDS, reset_wait_seconds=RESET_WAIT_SECONDS,
+                 action_seconds=STEP_SECONDS):
+        self.reset_moves, self.reset_move_seconds = int(reset_moves), float(reset_move_seconds)
+        self.reset_wait_seconds, self.action_seconds = float(reset_wait_seconds), float(action_seconds)
+        self.size = tuple(int(s) for s in size)
+        self.obs_space = {'image': Space(np.uint8, self.size + (3,), 0, 255)}
+        self.crop_columns = crop_columns
+        self.tracker = BallTracker(arena_min, arena_max, low=hsv_low, high=hsv_high)
+        self.rng = np.random.default_rng(rng)   # a Generator passed in is used as it is (its draws continue)
+
+    def reset_plan(self):
+        """
+        Return the scripted reset's drives, [((left, right) raw powers, seconds), ...].
+
+        By default 5 random 1 s drives at +-100 per wheel, then 4 s stopped.
+        """
+        plan = [((left, right), self.reset_move_seconds) for left, right in reset_moves(self.rng, self.reset_moves)]
+        return plan + [((0, 0), self.reset_wait_seconds)]
+
+    @staticmethod
+    def motors(action):
+        """Raw motor powers (left, right), ints in [-70, 70] of 255, for an agent action (clipped; NaN is 0)."""
+        return motor_command(action)
+
+    def act(self, action):
+        """Return an agent action's drives: [((left, right) raw powers, action_seconds)]."""
+        return [(self.motors(action), self.action_seconds)]
+
+    def observe(self, frame):
+        """
+        Return (obs, reward, logs) of an overhead RGB frame (any size: the reference resizes its 640x480 frame).
+
+        Raises bridge.BadDriverData when the frame is not RGB uint8 (H, W, 3).
+        """
+        frame = np.asarray(frame)
+        if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
+            raise bridge.BadDriverData(f'overhead_camera/image_raw must be RGB uint8 (H, W, 3), got {frame.dtype} '
+                                       f'{frame.shape}')
+        self.tracker.update(frame)
+        value = self.tracker.reward()
+        logs = {'log_success': float(success(value)), 'log_visible': float(self.tracker.visible)}
+        return {'image': observation_image(frame, self.size, self.crop_columns)}, value, logs
+
+
+# A differential drive [left, right] (fractions of full power) -> a body-frame geometry_msgs/Twist (v, w), for
+# the Gazebo model's velocity control (sphero_bridge command_interface gazebo_cmd_vel; not the real driver's
+# cmd_vel, which is a heading and a speed). The Sphero twin's constants, measured: full power drives FULL_SPEED
+# m/s, and a wheel's lever is TURN_RADIUS m (the sphero_bridge's parameters full_speed and turn_radius).
+FULL_SPEED, TURN_RADIUS = 1.64, 0.075
+
+
+def motors_to_twist(motors, full_speed=FULL_SPEED, turn_radius=TURN_RADIUS):
+    """
+    Convert wheel powers [left, right] to (linear x m/s, angular z rad/s).
+
+    v = full_speed (l + r) / 2, w = full_speed (r - l) / (2 turn_radius) (counter-clockwise positive, as REP 103).
+    """
+    left, right = (float(v) for v in motors)
+    return full_speed * (left + right) / 2.0, full_speed * (right - left) / (2.0 * turn_radius)

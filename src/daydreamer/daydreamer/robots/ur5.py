@@ -21,8 +21,8 @@
 """
 The UR5 with a Robotiq 2F-85 (DayDreamer's visual pick and place): this robot's one definition.
 
-The task is `robots.arm` (PickPlace on this WORKSPACE); the twin is `envs.arm` (its TWIN entry there builds the
-MuJoCo model from our URDF); the bridge is robot_bridges' arm_bridge.
+The task is `robots.arm.ArmTask` (PickPlace on this WORKSPACE), which the twin `envs.arm` (built from our URDF by its
+TWIN entry) and robot_bridges' arm_bridge both run.
 """
 
 import math

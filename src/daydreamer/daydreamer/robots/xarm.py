@@ -21,7 +21,7 @@
 """
 The xArm 6 with its gripper and an RGB-D camera (DayDreamer's visual pick and place): this robot's one definition.
 
-The task is `robots.arm` (PickPlace on this WORKSPACE); the twin is `envs.arm`; the bridge is arm_bridge.
+The task is `robots.arm.ArmTask` (PickPlace on this WORKSPACE), which the twin `envs.arm` and arm_bridge both run.
 """
 
 from . import arm
