@@ -31,6 +31,7 @@ extras = {
     'onnx': ['onnx>=1.14', 'onnxruntime>=1.17'],  # the actor's fast CPU policy step (policy_runtime auto/onnx)
     'test': [
         'pytest>=7',
+        'pytest-xdist>=3',  # scripts/test runs the slow learning tests side by side (one torch thread each)
         'flake8>=5,<6; python_version < "3.12"',  # ament_flake8 breaks on flake8 >= 6
         'flake8>=7; python_version >= "3.12"',  # pycodestyle before 2.11 misreads 3.12 f-strings
     ],
