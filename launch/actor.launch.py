@@ -30,7 +30,7 @@ The actor acts at the control rate on its CPU, streams experience (spooled to di
 and swaps in the weights the learner publishes. Parameters: config/actor.yaml, then the launch arguments.
 """
 
-from daydreamer_bringup import as_bool, DRIVERS, ROBOTS, words
+from daydreamer_bringup import as_bool, BRIDGE_PARAMS_FILE, DRIVERS, ROBOTS, words
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, GroupAction, IncludeLaunchDescription, OpaqueFunction
 from launch.conditions import IfCondition
@@ -60,7 +60,7 @@ def actor(context):
 
 def generate_launch_description():
     robot = LaunchConfiguration('robot')
-    forward = ('robot', 'namespace', 'use_sim_time', 'driver', 'remap')
+    forward = ('robot', 'namespace', 'use_sim_time', 'driver', 'remap', 'bridge_params_file')
     return LaunchDescription([
         DeclareLaunchArgument('robot', default_value='a1', choices=list(ROBOTS), description='which robot'),
         DeclareLaunchArgument('namespace', default_value=robot, description="default: the robot's name"),
@@ -75,6 +75,7 @@ def generate_launch_description():
         DeclareLaunchArgument('driver', default_value='real', choices=list(DRIVERS),
                               description='bridge: what publishes the driver topics (sim | gazebo | real)'),
         DeclareLaunchArgument('remap', default_value='', description="bridge: extra remappings 'from:=to,...'"),
+        DeclareLaunchArgument('bridge_params_file', default_value='', description='bridge: ' + BRIDGE_PARAMS_FILE),
         DeclareLaunchArgument('actor_params_file', description='actor parameter file',
                               default_value=PathJoinSubstitution([FindPackageShare('daydreamer_bringup'),
                                                                   'config', 'actor.yaml'])),

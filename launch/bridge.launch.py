@@ -28,17 +28,20 @@ twins' cameras differ from the real ones; the Gazebo worlds copy the twins' came
 bridge's relative driver topics are remapped onto the real driver's names (daydreamer_bringup.REAL_TOPICS) and
 the real driver's parameters set (REAL_PARAMETERS: the arms' gripper actions at their global names); with
 driver:=gazebo the arms take Gazebo's forward command controllers (GAZEBO_PARAMETERS);
-remap:='from:=to,from2:=to2' adds or replaces remappings.
+remap:='from:=to,from2:=to2' adds or replaces remappings. bridge_params_file:=<yaml> is applied last: its values
+win over all of these (e.g. a gripper action in another namespace, a calibrated workspace).
 """
 
 import os
+import tempfile
 
-from daydreamer_bringup import (as_bool, BRIDGES, config_path, DRIVERS, GAZEBO_PARAMETERS, REAL_PARAMETERS,
-                                REAL_TOPICS, ROBOTS)
+from daydreamer_bringup import (as_bool, BRIDGE_PARAMS_FILE, BRIDGES, config_path, DRIVERS, GAZEBO_PARAMETERS,
+                                REAL_PARAMETERS, REAL_TOPICS, ROBOTS)
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, GroupAction, OpaqueFunction
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node, PushRosNamespace
+import yaml
 
 
 def remappings(robot, real, extra):
@@ -56,7 +59,7 @@ def bridge(context):
         return LaunchConfiguration(name).perform(context)
 
     robot, driver, executable = arg('robot'), arg('driver'), BRIDGES[arg('robot')]
-    files = [arg('bridge_params_file') or config_path(executable + '.yaml')]
+    files = [config_path(executable + '.yaml')]
     twin = config_path(executable + '_sim.yaml')
     if driver != 'real' and os.path.exists(twin):
         files.append(twin)
@@ -67,10 +70,16 @@ def bridge(context):
         overrides.update(REAL_PARAMETERS.get(robot, {}))
     if driver == 'gazebo':
         overrides.update(GAZEBO_PARAMETERS.get(robot, {}))
+    # As a file for all nodes ('/**'), as the others: rcl lets a node's own key win over '/**' whatever the file
+    # order, and launch_ros writes a dict under the node's key; so a dict here would beat the user's file below.
+    with tempfile.NamedTemporaryFile('w', prefix='launch_params_', suffix='.yaml', delete=False) as f:
+        yaml.safe_dump({'/**': {'ros__parameters': overrides}}, f)
+    files.append(f.name)
+    files.extend(filter(None, [arg('bridge_params_file')]))   # last: its values win
     return [GroupAction([
         PushRosNamespace(arg('namespace')),
         Node(package='robot_bridges', executable=executable, name=executable, output='screen',
-             parameters=[*files, overrides], remappings=remappings(robot, driver == 'real', arg('remap'))),
+             parameters=files, remappings=remappings(robot, driver == 'real', arg('remap'))),
     ])]
 
 
@@ -83,7 +92,6 @@ def generate_launch_description():
         DeclareLaunchArgument('driver', default_value='real', choices=list(DRIVERS),
                               description="what publishes the driver topics (real: remap onto the driver's names)"),
         DeclareLaunchArgument('remap', default_value='', description="extra remappings 'from:=to,...'"),
-        DeclareLaunchArgument('bridge_params_file', default_value='',
-                              description='bridge parameter file (default: config/<bridge>.yaml)'),
+        DeclareLaunchArgument('bridge_params_file', default_value='', description=BRIDGE_PARAMS_FILE),
         OpaqueFunction(function=bridge),
     ])

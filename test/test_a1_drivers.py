@@ -6,8 +6,12 @@ Our a1_bridge against the A1's real driver interfaces.
   and position / velocity / effort states, an IMU sensor tilted by a known roll), robot_state_publisher,
   `ros2_control_node`, and the controller manager's `spawner` for joint_state_broadcaster,
   forward_position_controller (forward_command_controller/ForwardCommandController, joints = JOINT_NAMES) and
-  imu_sensor_broadcaster; this test plays the actor. Shown: Steps at ~20 Hz, actions move the mock joints through
-  the real forward controller (within the safety filter's 0.2 rad clip), the IMU's orientation reaches the Step.
+  imu_sensor_broadcaster. With the bridge alone (this test plays the actor, a fixed action): Steps at ~20 Hz,
+  actions move the mock joints through the real forward controller, the way the action says (within the safety
+  filter's 0.2 rad clip), the IMU's orientation reaches the Step. With `a1_real.launch.py learner:=false` (bridge and
+  actor node, driver_interface ros2_control from bridge_params_file): the actor node answers every Step on its
+  random policy at 20 Hz, its actions move the mock joints, the commands follow the joints within the clip; its
+  ~/set_mode hold makes the bridge hold the measured pose (safety_state 'holding', the joints still).
 - unitree_legged (the default): our sim node (which answers every LowCmd with one LowState, as unitree_ros2_to_real's
   ros2_udp LOWLEVEL does) and the bridge: Steps, actions move the twin's joints, the LowCmds are what the legged SDK
   expects (head, level_flag, servo mode, SDK motor order, PosStopF / VelStopF in the unused slots 12..19, finite
@@ -18,13 +22,12 @@ Our a1_bridge against the A1's real driver interfaces.
 
 from pathlib import Path
 import subprocess
-import threading
 import time
 import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
-from test_launch_graph import Launch
+from test_launch_graph import check_actions_echo_steps, Launch, Probe, write_parameter_files
 
 from daydreamer.robots import a1, unitree
 
@@ -113,85 +116,52 @@ def mock_a1(tmp_path_factory):
             run.close()
 
 
-class Actor:
-    """This test's node in a context of its own: answers Steps with a fixed action, records the driver topics."""
-
-    def __init__(self, action):
-        import rclpy
-        from daydreamer_interfaces.msg import Action, Step
-        from daydreamer_ros import convert, qos
-        from rclpy.context import Context
-        from rclpy.executors import SingleThreadedExecutor
-        from sensor_msgs.msg import Imu, JointState
-        from std_msgs.msg import Float64MultiArray
-        self.context = Context()
-        rclpy.init(args=[], context=self.context)
-        self.node = rclpy.create_node('a1_mock_actor', context=self.context)
-        self.action, self.lock = action, threading.Lock()
-        self.steps, self.joints, self.commands, self.imu = [], [], [], []
-        self.action_pub = self.node.create_publisher(Action, f'{NS}/action', qos.ACTION)
-        self.node.create_subscription(Step, f'{NS}/step', self._on_step, qos.STEP)
-        self.node.create_subscription(JointState, f'{NS}/joint_states', self._record(self.joints), qos.SENSOR)
-        self.node.create_subscription(Imu, f'{NS}/imu_sensor_broadcaster/imu', self._record(self.imu), qos.SENSOR)
-        self.node.create_subscription(Float64MultiArray, f'{NS}/forward_position_controller/commands',
-                                      self._record(self.commands), qos.COMMAND)
-        self.convert, self.Action = convert, Action
-        self.executor = SingleThreadedExecutor(context=self.context)
-        self.executor.add_node(self.node)
-        threading.Thread(target=self.executor.spin, daemon=True).start()
-
-    def _record(self, into):
-        def record(msg):
-            with self.lock:
-                into.append((time.monotonic(), msg))
-        return record
-
-    def _on_step(self, msg):
-        with self.lock:
-            self.steps.append((time.monotonic(), msg))
-            action = self.action
-        mode = self.Action.MODE_HOLD if action is None else self.Action.MODE_EXPLORE
-        self.action_pub.publish(self.convert.action_to_msg(action, episode=msg.episode, step=msg.step, mode=mode))
-
-    def wait(self, predicate, timeout, what):
-        deadline = time.monotonic() + timeout
-        while True:
-            with self.lock:
-                value = predicate()
-            if value:
-                return value
-            assert time.monotonic() < deadline, f'timed out after {timeout} s waiting for {what}'
-            time.sleep(0.05)
-
-    def close(self):
-        import rclpy
-        self.executor.shutdown(timeout_sec=5)
-        self.node.destroy_node()
-        rclpy.try_shutdown(context=self.context)
-
-
 def positions(msg):
     """Our 12 joints of a JointState, by name (joint_state_broadcaster has its own order)."""
     index = {name: i for i, name in enumerate(msg.name)}
     return np.array([msg.position[index[name]] for name in a1.JOINT_NAMES])
 
 
+def watch(probe):
+    """Record the mock's joint_states, IMU and forward controller commands; return the three lists."""
+    from daydreamer_ros import qos
+    from sensor_msgs.msg import Imu, JointState
+    from std_msgs.msg import Float64MultiArray
+    return (probe.record(JointState, f'{NS}/joint_states', qos.SENSOR),
+            probe.record(Imu, f'{NS}/imu_sensor_broadcaster/imu', qos.SENSOR),
+            probe.record(Float64MultiArray, f'{NS}/forward_position_controller/commands', qos.COMMAND))
+
+
+def check_commands_follow_the_joints(commands, joints):
+    """Each command (second half of the run) is within the safety filter's 0.2 rad of the joints reported before it."""
+    k = 0
+    for t, command in commands[len(commands) // 2:]:
+        while k + 1 < len(joints) and joints[k + 1][0] <= t:
+            k += 1
+        assert np.abs(np.asarray(command.data) - positions(joints[k][1])).max() <= 0.2 + 0.1
+
+
 def test_ros2_control_mock_hardware_steps_moves_the_joints_and_reads_the_imu(mock_a1, tmp_path):
     from ament_index_python.packages import get_package_share_directory
+    from daydreamer_interfaces.msg import Step
+    from daydreamer_ros import qos
     config = Path(get_package_share_directory('daydreamer_bringup'), 'config', 'a1_bridge.yaml')
     action = np.full(12, 0.3, np.float32)   # thigh 0.9 -> 2.6 rad, calf -1.8 -> -1.9 rad, hip 0 -> 0.2 rad
-    actor = Actor(action)
+    probe = Probe(NS, name='a1_mock_probe')
+    recorded_steps = probe.record(Step, f'{NS}/step', qos.STEP)
+    recorded_joints, _, recorded_commands = watch(probe)
+    probe.play_actor(lambda step: action)
     bridge = Launch(['robot_bridges', 'a1_bridge', '--ros-args', '-r', f'__ns:={NS}', '--params-file', str(config),
                      '-p', 'driver_interface:=ros2_control'], tmp_path / 'bridge.log', command=('ros2', 'run'))
     try:
         try:
-            actor.wait(lambda: len(actor.steps) >= 5, 60.0, 'five Steps')
+            probe.wait(lambda: len(recorded_steps) >= 5, 60.0, 'five Steps')
             start = time.monotonic()
-            actor.wait(lambda: actor.steps[-1][0] - start > 2.0, 10.0, '2 s of Steps')
+            probe.wait(lambda: recorded_steps[-1][0] - start > 2.0, 10.0, '2 s of Steps')
         except AssertionError as e:
             raise AssertionError(f'{e}\n--- bridge:\n{bridge.text()[-4000:]}') from None
-        with actor.lock:
-            steps, joints, commands = list(actor.steps), list(actor.joints), list(actor.commands)
+        with probe.cond:
+            steps, joints, commands = list(recorded_steps), list(recorded_joints), list(recorded_commands)
         window = [t for t, _ in steps if t >= start]
         # the median period: robust to one stall of a busy (2-core CI) machine, as test_launch_graph's rate check
         period = float(np.median(np.diff(window)))
@@ -211,20 +181,79 @@ def test_ros2_control_mock_hardware_steps_moves_the_joints_and_reads_the_imu(moc
         last = positions(joints[-1][1])
         assert np.abs(last - first).max() > 0.3, 'the action moved the mock joints'
         assert (np.sign(last - first) == np.sign(target - first))[np.abs(target - first) > 0.05].all()
-        k = 0
-        for t, command in commands[len(commands) // 2:]:
-            while k + 1 < len(joints) and joints[k + 1][0] <= t:
-                k += 1
-            assert np.abs(np.asarray(command.data) - positions(joints[k][1])).max() <= 0.2 + 0.1
+        check_commands_follow_the_joints(commands, joints)
         # GenericSystem mirrors the position command: joint_states follow the forward controller's commands
         latest = np.asarray(commands[-1][1].data)
-        actor.wait(lambda: np.abs(positions(actor.joints[-1][1]) - latest).max() < 0.25, 2.0,
+        probe.wait(lambda: np.abs(positions(recorded_joints[-1][1]) - latest).max() < 0.25, 2.0,
                    'joint_states at the commanded positions')
         assert np.allclose(vector[4:], positions(joints[-1][1]), atol=0.25), 'the Step reports the joints'
         assert 'dropped' not in bridge.text() and 'stale' not in bridge.text(), bridge.text()[-3000:]
     finally:
         bridge.close()
-        actor.close()
+        probe.close()
+
+
+def test_our_real_launch_and_actor_drive_the_ros2_control_mock_and_hold_it(mock_a1, tmp_path):
+    """
+    `a1_real.launch.py learner:=false` with driver_interface ros2_control: the actor node's actions move the mock.
+
+    The actor acts on its random policy (no weights yet); then ~/set_mode hold makes the bridge hold the pose.
+    """
+    import yaml
+    from daydreamer_interfaces.msg import Action, Step
+    from daydreamer_interfaces.srv import SetActorMode
+    from daydreamer_ros import qos
+    from rclpy.qos import QoSProfile, ReliabilityPolicy
+    from std_msgs.msg import String
+    probe = Probe(NS, name='a1_launch_probe')
+    deep = QoSProfile(depth=1000, reliability=ReliabilityPolicy.RELIABLE)
+    steps, actions = probe.record(Step, f'{NS}/step', deep), probe.record(Action, f'{NS}/action', deep)
+    safety = probe.record(String, f'{NS}/safety_state', qos.LATCHED)
+    joints, _, commands = watch(probe)
+    bridge_params = tmp_path / 'bridge.yaml'
+    bridge_params.write_text(yaml.safe_dump({'/**': {'ros__parameters': {'driver_interface': 'ros2_control'}}}))
+    actor_params, _ = write_parameter_files(tmp_path)
+    launch = Launch(['a1_real.launch.py', 'learner:=false', 'configs:=a1 debug', 'overrides:=--threads 1',
+                     f'actor_params_file:={actor_params}', f'bridge_params_file:={bridge_params}'],
+                    tmp_path / 'launch.log')
+    probe.alive = launch.running
+    try:
+        try:
+            probe.wait(lambda: len(actions) >= 60, 180.0, '60 Actions of the actor node')
+        except AssertionError as e:
+            raise AssertionError(f'{e}\n--- launch:\n{launch.text()[-4000:]}') from None
+        with probe.cond:
+            answered, joint_states = [a for _, a in actions], list(joints)
+            # the bridge steps from its start on; the actor answers once it has loaded (torch, its networks)
+            seen = [s for s in probe.steps if s.step >= answered[0].step and s.episode == answered[0].episode]
+        check_actions_echo_steps(probe, seen, min_answered=0.9)
+        assert {(a.mode, a.weights_version) for a in answered} == {(Action.MODE_EXPLORE, 0)}
+        assert all(len(a.action) == 12 and np.abs(a.action).max() <= 1.0 for a in answered)
+        period = float(np.median(np.diff([s.t for s in seen[-40:]])))
+        assert abs(period - 0.05) <= 0.15 * 0.05, f'median Step period {period * 1e3:.1f} ms (20 Hz)'
+        travel = np.abs(np.array([positions(m) for _, m in joint_states]) - a1.INIT_POSE).max()
+        assert travel > 0.1, f'the actions moved the mock joints by at most {travel:.3f} rad'
+        with probe.cond:
+            check_commands_follow_the_joints(list(commands), list(joints))
+        vector = {v.key: np.asarray(v.data) for v in steps[-1][1].vectors}['vector']
+        assert vector[0] == pytest.approx(ROLL, abs=1e-4), 'the IMU reaches the Step'
+
+        # hold: the actor answers MODE_HOLD, the bridge holds the pose it measured, the mock stops moving
+        response = probe.call(SetActorMode, f'{NS}/actor/set_mode', SetActorMode.Request(mode=Action.MODE_HOLD))
+        assert response.success, response.message
+        probe.wait(lambda: safety and safety[-1][1].data.startswith('holding'), 10.0, 'safety_state holding')
+        time.sleep(0.5)
+        with probe.cond:
+            held_from = len(joints)
+        time.sleep(1.0)
+        with probe.cond:
+            held = np.array([positions(m) for _, m in joints[held_from:]])
+        assert len(held) > 50 and np.ptp(held, axis=0).max() < 1e-3, 'the joints stay still while the actor holds'
+        assert [a.mode for _, a in actions[-5:]] == [Action.MODE_HOLD] * 5
+        assert 'dropped' not in launch.text() and 'Traceback' not in launch.text(), launch.text()[-3000:]
+    finally:
+        launch.close()
+        probe.close()
 
 
 # ------------------------------------------------------------------------------------------------ unitree_legged

@@ -234,10 +234,11 @@ class Probe:
     A node of its own context in the test process, so that it spans tests (beside the `ros` fixture's).
 
     It records the namespace's step, action, diagnostics and policy_weights with their arrival times, and calls
-    services. `wait(predicate, timeout, what)` wakes on every message.
+    services. `wait(predicate, timeout, what)` wakes on every message. For driver-level tests: `record` keeps any
+    topic's messages, `publish_every` plays a sensor (a camera), `play_actor` answers Steps from a script.
     """
 
-    def __init__(self, namespace, alive=lambda: True):
+    def __init__(self, namespace, alive=lambda: True, name='launch_graph_probe'):
         import rclpy
         from daydreamer_interfaces.msg import Action, PolicyWeights, Step
         from diagnostic_msgs.msg import DiagnosticArray
@@ -247,7 +248,7 @@ class Probe:
         self.namespace, self.alive = namespace, alive
         self.context = Context()
         rclpy.init(args=[], context=self.context)
-        self.node = rclpy.create_node('launch_graph_probe', context=self.context)
+        self.node = rclpy.create_node(name, context=self.context)
         self.cond = threading.Condition()
         self.steps, self.actions, self.weights = [], [], []
         self.diagnostics = {'actor': [], 'learner': [], 'bridge': []}
@@ -297,6 +298,44 @@ class Probe:
 
     def _on_weights(self, msg):
         self._record(self.weights, WeightsSeen(msg.version, time.monotonic()))
+
+    def record(self, kind, topic, qos_profile, keep=None):
+        """
+        Return a list that gets (arrival time, message) of each message on `topic` (read it under `cond`).
+
+        With `keep`, it gets keep(message) instead, unless that is None (then nothing is kept and no waiter wakes).
+        """
+        seen = []
+
+        def on_message(msg):
+            item = (time.monotonic(), msg) if keep is None else keep(msg)
+            if item is not None:
+                self._record(seen, item)
+        self.node.create_subscription(kind, topic, on_message, qos_profile)
+        return seen
+
+    def publish_every(self, period, kind, topic, message, qos_profile):
+        """Publish `message` on `topic` every `period` seconds, as a sensor's driver would."""
+        publisher = self.node.create_publisher(kind, topic, qos_profile)
+        self.node.create_timer(period, lambda: publisher.publish(message))
+
+    def play_actor(self, policy):
+        """
+        Answer each Step of the namespace with `policy(step message)` (None: HOLD), as the actor would.
+
+        For tests of a bridge against a driver where the action must be known; the actor node itself runs in the
+        tests of the launches.
+        """
+        from daydreamer_interfaces.msg import Action, Step
+        from daydreamer_ros import convert, qos
+        publisher = self.node.create_publisher(Action, f'{self.namespace}/action', qos.ACTION)
+
+        def answer(msg):
+            with self.cond:
+                action = policy(msg)
+            mode = Action.MODE_HOLD if action is None else Action.MODE_EXPLORE
+            publisher.publish(convert.action_to_msg(action, episode=msg.episode, step=msg.step, mode=mode))
+        self.node.create_subscription(Step, f'{self.namespace}/step', answer, qos.STEP)
 
     def wait(self, predicate, timeout, what):
         """

@@ -52,6 +52,8 @@ REAL_TOPICS = {name: dict(r.real_topics) for name, r in _ROBOTS.items()}
 # config/<bridge>.yaml.
 REAL_PARAMETERS = {name: dict(r.real_parameters) for name, r in _ROBOTS.items()}
 GAZEBO_PARAMETERS = {name: dict(r.gazebo_parameters) for name, r in _ROBOTS.items()}
+BRIDGE_PARAMS_FILE = ("the bridge's parameter file of your own, applied after config/<bridge>.yaml and the driver's "
+                      'parameters (REAL_PARAMETERS): its values win')
 
 
 def words(text):
@@ -127,6 +129,7 @@ def agent_arguments(default_robot):
         DeclareLaunchArgument('learner', default_value='true', choices=['true', 'false'],
                               description='start the learner here (false: it runs on another machine)'),
         DeclareLaunchArgument('rviz', default_value='false', choices=['true', 'false'], description='start rviz2'),
+        DeclareLaunchArgument('bridge_params_file', default_value='', description=BRIDGE_PARAMS_FILE),
     ]
 
 
