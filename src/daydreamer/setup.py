@@ -42,7 +42,7 @@ setup(
     name=package_name,
     version='0.1.0',
     packages=find_packages(exclude=['test']),
-    package_data={package_name: ['configs.yaml', 'robots/urdf/*.urdf']},
+    package_data={package_name: ['configs.yaml', 'robots/urdf/*.urdf', 'interfaces/*.msg']},
     data_files=[
         ('share/ament_index/resource_index/packages', ['resource/' + package_name]),
         ('share/' + package_name, ['package.xml']),
@@ -58,6 +58,8 @@ setup(
         'safetensors>=0.4',
         'tensorboard>=2.14',
         'opencv-python-headless>=4.5',  # camera frames of any size -> the agent's image (daydreamer.images.fit)
+        'rosbags>=0.10',  # rosbag2 bags (mcap, sqlite3) read and written without ROS (daydreamer.bags)
+        'tqdm>=4.60',  # progress bars of the long offline commands
     ],
     # Extras: sim (MuJoCo twins of the robots), dmc (DeepMind Control), bench (learning-curve plots), onnx,
     # test (also read by colcon, which runs pytest: setuptools >= 72 ignores `tests_require`, and colcon

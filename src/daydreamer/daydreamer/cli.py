@@ -27,6 +27,8 @@ The `daydreamer` command line.
   daydreamer eval  --logdir DIR [--episodes N] [--policy P]      returns of the saved policy (greedy)
   daydreamer bench actor|learner|replay|env [--configs ...] [--json] [--seconds S]
   daydreamer bench learn --configs ... --task T --steps N --logdir DIR   learning curve: curve.csv, curve.png
+  daydreamer import --bag BAG [--bag BAG ...] --logdir DIR       rosbag2 bags of a robot's step/action topics
+                    [--configs ur5] [--namespace /ur5]            -> DIR/replay (then train there)
   daydreamer config [--configs ...] [--key value ...]            print the merged config
 
 Rerunning with the same logdir resumes; without --configs the logdir's config.yaml is used.
@@ -41,7 +43,7 @@ import sys
 
 from .config import Config, ConfigError, parse_args
 
-COMMANDS = ('train', 'act', 'learn', 'eval', 'bench', 'config')
+COMMANDS = ('train', 'act', 'learn', 'eval', 'bench', 'import', 'config')
 
 
 def _parser():
@@ -62,6 +64,10 @@ def _parser():
     parser.add_argument('--seconds', type=float, default=None, help='bench: time budget per measurement')
     parser.add_argument('--steps', type=int, default=None,
                         help='train, act, learn, bench learn: env steps to run (the same as --run.steps N)')
+    parser.add_argument('--bag', action='append', default=[], metavar='BAG',
+                        help='import: a rosbag2 bag (directory, .mcap or .db3), repeatable; read without ROS')
+    parser.add_argument('--namespace', default=None,
+                        help="import: the robot's namespace in the bags (default: every Step topic found)")
     parser.add_argument('--verbose', '-v', action='store_true')
     return parser
 
@@ -102,6 +108,8 @@ def _run(args, config):
         print(json.dumps(result) if args.json else '\n'.join(f'{k}: {v}' for k, v in result.items()))
         return 0
     logdir = args.logdir or str(Path('logdir') / config.task)
+    if args.command == 'import':
+        return _import(args, config, logdir)
     if args.command == 'train':
         print(config.pretty(), flush=True)
         loops.train(config, logdir)
@@ -121,6 +129,25 @@ def _run(args, config):
             for key in sorted(k[len('mean_'):] for k in means if k.startswith('mean_log_')):
                 print(f"  {key}: per episode sum {means['sum_' + key]:.4g}, mean {means['mean_' + key]:.4g}, "
                       f"max {means['max_' + key]:.4g}")
+    return 0
+
+
+def _import(args, config, logdir):
+    from . import bags, exchange, robots
+    if not args.bag:
+        raise ConfigError('import needs at least one --bag PATH')
+    robot = config.task.split('_', 1)[0]
+    obs_space, act_space = exchange.spaces(config)
+    try:
+        summary = bags.convert(args.bag, Path(logdir) / 'replay', obs_space, act_space,
+                               robot=robot if robot in robots.registry() else '', namespace=args.namespace,
+                               chunk=config.replay.chunk, progress=sys.stderr.isatty())
+    except bags.BagError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 1
+    for problem in summary.problems:
+        print(f'warning: {problem}', file=sys.stderr)
+    print(f"{summary} -> {Path(logdir) / 'replay'}")
     return 0
 
 

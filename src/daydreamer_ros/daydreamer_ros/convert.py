@@ -30,25 +30,21 @@ daydreamer_interfaces messages <-> the core's numpy types, used by every node.
   to it); rows may also carry the Step indices `episode` and `step`, which `experience_to_rows` drops.
 - weights <-> PolicyWeights: a safetensors blob with its sha256 (`daydreamer.exchange`).
 
-Large arrays are handed to the generated messages as `array.array`, which the setters take without a
-per-element check (bytes or lists are checked element by element in Python).
+The reading half (message -> numpy) is the core's `daydreamer.messages`, which bags read without ROS share; this
+module adds the writing half and decodes images with cv_bridge when it is installed. Large arrays are handed to
+the generated messages as `array.array`, which the setters take without a per-element check (bytes or lists are
+checked element by element in Python).
 """
 
 import array
 
-from daydreamer.envs import BadObservation, validate_obs
+from daydreamer import messages
+from daydreamer.messages import ACCEPTED, ENCODING, FLAGS, from_tensor, META, msg_to_action  # noqa: F401
 from daydreamer_interfaces.msg import Action, Experience, NamedImage, PolicyWeights, Step, Tensor
 import numpy as np
 from std_msgs.msg import Header
 
 from . import images
-
-FLAGS = ('is_first', 'is_last', 'is_terminal')
-META = ('episode', 'step')  # Step indices a row may carry for the Experience message; not stored in replay
-ENCODING = {1: 'mono8', 3: 'rgb8', 4: 'rgba8'}  # uint8 image encoding by channel count
-# What a received image may be converted from, by the encoding the observation space implies.
-ACCEPTED = {'mono8': ('mono8', '8UC1'), 'rgb8': ('rgb8', 'bgr8', 'rgba8', 'bgra8', '8UC3'),
-            'rgba8': ('rgba8', 'bgra8', 'rgb8', 'bgr8')}
 
 
 # ------------------------------------------------------------------------------------------------ tensors
@@ -64,22 +60,6 @@ def floats(value):
 def to_tensor(key, value):
     value = np.asarray(value, np.float32)
     return Tensor(key=key, shape=array.array('I', value.shape), data=floats(value))
-
-
-def from_tensor(msg):
-    """Return the Tensor's data as a float32 array of its shape; ValueError when the sizes disagree."""
-    data = _buffer(msg.data, np.float32)
-    shape = tuple(int(s) for s in msg.shape)
-    if data.size != int(np.prod(shape)):
-        raise ValueError(f"tensor '{msg.key}' has {data.size} values for shape {shape}")
-    return data.reshape(shape)
-
-
-def _buffer(data, dtype):
-    try:
-        return np.frombuffer(data, dtype).copy()  # array.array of the right typecode: no Python loop
-    except (TypeError, ValueError):
-        return np.asarray(data, dtype)
 
 
 def _header(header):
@@ -115,42 +95,8 @@ def obs_to_step(obs, *, robot, episode, step, control_period, header=None):
 
 
 def step_to_obs(msg, obs_space):
-    """Return the observation dict of a Step, with the space's dtypes. Raises BadObservation listing every problem."""
-    problems, obs = [], {'reward': np.float32(msg.reward), **{flag: np.bool_(getattr(msg, flag)) for flag in FLAGS}}
-    for tensor in list(msg.vectors) + list(msg.logs):
-        if tensor.key in obs:
-            problems.append(f"observation key '{tensor.key}' appears twice")
-            continue
-        try:
-            obs[tensor.key] = from_tensor(tensor)
-        except ValueError as e:
-            problems.append(str(e))
-    for tensor in msg.logs:
-        if not tensor.key.startswith('log_'):
-            problems.append(f"log key '{tensor.key}' must start with 'log_'")
-    for named in msg.images:
-        key, encoding, space = named.key, named.image.encoding, obs_space.get(named.key)
-        if key in obs:
-            problems.append(f"observation key '{key}' appears twice")
-            continue
-        want = ENCODING.get(space.shape[-1]) if space is not None and len(space.shape) == 3 else None
-        if want is not None and encoding not in ACCEPTED[want]:
-            problems.append(f"image '{key}' has encoding '{encoding}', expected {want} "
-                            f"({space.dtype.name} {'x'.join(str(s) for s in space.shape)})")
-            continue
-        try:
-            obs[key] = images.to_array(named.image, want or 'passthrough')
-        except ValueError as e:
-            problems.append(f"image '{key}': {e}")
-    problems += [p for p in validate_obs(obs, obs_space) if not any(f"'{k}'" in p for k in _named(problems))]
-    if problems:
-        raise BadObservation('; '.join(problems))
-    return {k: (np.asarray(v, obs_space[k].dtype) if k in obs_space else v) for k, v in obs.items()}
-
-
-def _named(problems):
-    """Keys a problem already names (so validate_obs does not report them again as missing)."""
-    return {p.split("'")[1] for p in problems if p.count("'") >= 2}
+    """Return the observation dict of a Step (`daydreamer.messages.step_to_obs`, images through cv_bridge)."""
+    return messages.step_to_obs(msg, obs_space, images.to_array)
 
 
 # ------------------------------------------------------------------------------------------------ Action
@@ -171,25 +117,6 @@ def action_to_msg(action, *, episode, step, mode, weights_version=0, header=None
         else:
             msg.action = floats(action)
     return msg
-
-
-def msg_to_action(msg, space):
-    """
-    Return the action array of an Action for an action Space (or an act_space dict with key 'action').
-
-    ValueError when it does not fit the space: wrong length, NaN, index out of range.
-    """
-    space = space['action'] if isinstance(space, dict) else space
-    if space.discrete:
-        if not int(space.low) <= msg.index < int(space.high):
-            raise ValueError(f'action index {msg.index} is outside [{int(space.low)}, {int(space.high)})')
-        return np.asarray(msg.index, space.dtype)
-    value = _buffer(msg.action, np.float32)
-    if value.size != int(np.prod(space.shape)):
-        raise ValueError(f'action has {value.size} values, expected {int(np.prod(space.shape))} {space.shape}')
-    if not np.isfinite(value).all():
-        raise ValueError(f'action contains non-finite values: {value.tolist()}')
-    return value.reshape(space.shape).astype(space.dtype)
 
 
 # ------------------------------------------------------------------------------------------------ Experience
@@ -215,20 +142,8 @@ def rows_to_experience(rows, *, actor_id, sequence, stream='', first_unacknowled
 
 
 def experience_to_rows(msg, obs_space, act_space):
-    """Replay rows of an Experience. Raises BadObservation (or ValueError for an action) naming the row."""
-    if len(msg.steps) != len(msg.actions):
-        raise ValueError(f'experience from {msg.actor_id} #{msg.sequence} has {len(msg.steps)} steps '
-                         f'but {len(msg.actions)} actions')
-    space = act_space['action'] if isinstance(act_space, dict) else act_space
-    rows = []
-    for i, (step, action) in enumerate(zip(msg.steps, msg.actions)):
-        try:
-            obs = step_to_obs(step, obs_space)
-            value = np.zeros(space.shape, space.dtype) if step.is_first else msg_to_action(action, space)
-        except ValueError as e:  # BadObservation is a ValueError
-            raise type(e)(f'experience from {msg.actor_id} #{msg.sequence}, row {i}: {e}') from e
-        rows.append({**{k: v for k, v in obs.items() if not k.startswith('log_')}, 'action': value})
-    return rows
+    """Replay rows of an Experience (`daydreamer.messages.experience_to_rows`, images through cv_bridge)."""
+    return messages.experience_to_rows(msg, obs_space, act_space, images.to_array)
 
 
 # ------------------------------------------------------------------------------------------------ weights

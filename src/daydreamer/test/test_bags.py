@@ -1,0 +1,189 @@
+"""
+rosbag2 bags of our step/action topics -> replay, without ROS (daydreamer.bags, `daydreamer import`).
+
+Bags are written here with rosbags (mcap, sqlite3, zstd-compressed), as `ros2 bag record` would keep a bridge's
+Steps and the actor's Actions; the conversion must give the rows the actor itself stores, and every bad input a
+clear error or a counted, reported episode break, with nothing converted before it lost.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from daydreamer import bags, cli, exchange
+from daydreamer.config import load_config
+
+FLAGS = ('reward', 'is_first', 'is_last', 'is_terminal')
+
+
+@pytest.fixture(scope='module')
+def spaces():
+    return {robot: exchange.spaces(load_config([robot]), f'{robot}_dummy') for robot in ('a1', 'ur5')}
+
+
+def episode(obs_space, length, seed=0):
+    """Return the observations of one episode of `length` steps (random in the space), rewards 0, 1, 2."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(length):
+        obs = {k: s.sample(rng) for k, s in obs_space.items() if k not in FLAGS}
+        obs.update(reward=np.float32(i), is_first=i == 0, is_last=i == length - 1, is_terminal=False)
+        out.append(obs)
+    return out
+
+
+def write(path, robot, steps, actions, storage='mcap', compress=False, extra=()):
+    """
+    Write a bag of `steps` [(t, obs, episode, step)] and `actions` [(t, action or None, episode, step)].
+
+    `extra`: more (topic, msgtype, message, t) to write.
+    """
+    store = bags.typestore()
+    records = [(t, f'/{robot}/step', bags.STEP,
+                bags.step_message(store, obs, robot=robot, episode=ep, step=i, stamp=t, control_period=0.05))
+               for t, obs, ep, i in steps]
+    records += [(t, f'/{robot}/action', bags.ACTION, bags.action_message(store, a, episode=ep, step=i, stamp=t))
+                for t, a, ep, i in actions]
+    records += [(t, topic, msgtype, msg) for topic, msgtype, msg, t in extra]
+    with bags.Writer(path, storage=storage, store=store, compress=compress) as writer:
+        for t, topic, msgtype, msg in sorted(records, key=lambda r: r[0]):
+            writer.write(topic, msgtype, msg, t)
+    return path
+
+
+def session(obs_space, act_space, lengths, start=0.0, period=0.05, seed=0):
+    """Return the Steps and answering Actions of consecutive episodes; each Action 10 ms after its Step."""
+    rng = np.random.default_rng(seed)
+    steps, actions, index = [], [], 0
+    t = start
+    for ep, length in enumerate(lengths):
+        for obs in episode(obs_space, length, seed=seed + ep):
+            steps.append((t, obs, ep, index))
+            actions.append((t + 0.01, act_space['action'].sample(rng), ep, index))
+            index += 1
+            t += period
+    return steps, actions
+
+
+def replay_rows(directory):
+    """All rows of the replay chunk files in `directory`, per episode in file order: {uuid: {key: array}}."""
+    episodes = {}
+    for path in sorted(Path(directory).glob('*.npz'), key=lambda p: (p.name.split('-')[1], p.name.split('-')[2])):
+        uid = path.name.split('-')[1]
+        with np.load(path) as data:
+            chunk = {k: data[k] for k in data.files}
+        if uid in episodes:
+            episodes[uid] = {k: np.concatenate([episodes[uid][k], chunk[k]]) for k in chunk}
+        else:
+            episodes[uid] = chunk
+    return sorted(episodes.values(), key=lambda e: float(e['reward'][0]) if len(e['reward']) else 0)
+
+
+@pytest.mark.parametrize('storage,compress', [('mcap', False), ('sqlite3', False), ('mcap', True)])
+def test_rows_are_what_the_actor_stores(spaces, tmp_path, storage, compress):
+    obs_space, act_space = spaces['ur5']
+    steps, actions = session(obs_space, act_space, [30, 20])
+    bag = write(tmp_path / 'bag', 'ur5', steps, actions, storage=storage, compress=compress)
+    summary = bags.convert([bag], tmp_path / 'replay', obs_space, act_space, robot='ur5', chunk=8)
+    assert (summary.steps, summary.rows, summary.episodes) == (50, 50, 2) and not summary.breaks, summary
+    first, second = sorted(replay_rows(tmp_path / 'replay'), key=lambda e: -len(e['reward']))
+    for rows, offset in ((first, 0), (second, 30)):
+        n = len(rows['reward'])
+        assert n == (30 if offset == 0 else 20)
+        assert rows['is_first'].tolist() == [True] + [False] * (n - 1)
+        assert rows['is_last'].tolist() == [False] * (n - 1) + [True]
+        # row k carries the Action that answered step k - 1 (zeros at the first row), as the actor stores it
+        expected = [0] + [int(actions[offset + k - 1][1]) for k in range(1, n)]
+        assert rows['action'].tolist() == expected
+        for k in (0, n // 2, n - 1):
+            obs = steps[offset + k][1]
+            for key in obs_space:
+                assert np.array_equal(rows[key][k], np.asarray(obs[key], obs_space[key].dtype)), key
+
+
+def test_continuous_actions_late_actions_holds_and_gaps(spaces, tmp_path):
+    obs_space, act_space = spaces['a1']
+    steps, actions = session(obs_space, act_space, [40])
+    actions[5] = (steps[7][0] + 0.2, *actions[5][1:])     # logged after two more Steps: still paired
+    actions[10] = (actions[10][0], None, *actions[10][2:])  # the actor held at step 10
+    del actions[20]                                        # no answer to step 20
+    steps[30] = (steps[30][0], steps[30][1], 0, 31 + 100)  # a gap in the step indices
+    bag = write(tmp_path / 'bag', 'a1', sorted(steps, key=lambda s: s[0]), actions)
+    summary = bags.convert([bag], tmp_path / 'replay', obs_space, act_space, robot='a1', chunk=8)
+    assert summary.rows == 40 and summary.episodes == 5, summary
+    assert dict(summary.breaks) == {'hold': 1, 'missing action': 1, 'gap in the step indices': 2}, summary
+    episodes = replay_rows(tmp_path / 'replay')
+    rows = {k: np.concatenate([e[k] for e in episodes]) for k in ('reward', 'action', 'is_first')}
+    order = np.argsort(rows['reward'], kind='stable')
+    action, is_first = rows['action'][order], rows['is_first'][order]
+    assert np.flatnonzero(is_first).tolist() == [0, 11, 21, 30, 31]
+    assert np.array_equal(action[6], actions[5][1]), 'the late Action of step 5 is the action of row 6'
+    assert not action[11].any() and not action[21].any(), 'a new episode starts with a zero action'
+    assert len(summary.problems) == 3 and all(str(bag) in p for p in summary.problems), summary.problems
+
+
+def test_bad_steps_and_time_jumps_break_episodes_and_keep_the_rest(spaces, tmp_path):
+    obs_space, act_space = spaces['a1']
+    steps, actions = session(obs_space, act_space, [30])
+    bad = dict(steps[10][1], vector=np.full(obs_space['vector'].shape, np.nan, np.float32))
+    steps[10] = (steps[10][0], bad, 0, 10)
+    steps[20] = (steps[20][0], dict(steps[20][1]), 0, 20)
+    bag = tmp_path / 'bag'
+    store = bags.typestore()
+    with bags.Writer(bag, store=store) as writer:
+        for (t, obs, ep, i), (ta, a, _, _) in zip(steps, actions):
+            stamp = t - 5.0 if i == 20 else t   # the bridge's clock jumped back 5 s at step 20
+            writer.write('/a1/step', bags.STEP, bags.step_message(store, obs, robot='a1', episode=ep, step=i,
+                                                                  stamp=stamp), t)
+            writer.write('/a1/action', bags.ACTION, bags.action_message(store, a, episode=ep, step=i, stamp=ta), ta)
+    summary = bags.convert([bag], tmp_path / 'replay', obs_space, act_space, robot='a1')
+    assert summary.rows == 29 and dict(summary.breaks) == {'bad step': 1, 'time jump': 1}, summary
+    assert any("'vector'" in p and 'step 10' in p for p in summary.problems), summary.problems
+
+
+def test_bad_bags_are_named_and_nothing_converted_is_lost(spaces, tmp_path):
+    obs_space, act_space = spaces['a1']
+    steps, actions = session(obs_space, act_space, [200, 200])
+    with pytest.raises(bags.BagError, match="robot 'a1', expected 'ur5'"):
+        bags.convert([write(tmp_path / 'a1', 'a1', steps[:5], actions[:5])], tmp_path / 'r0', obs_space, act_space,
+                     robot='ur5')
+    with pytest.raises(bags.BagError, match=r'/a1/step has no .*Action topic'):
+        bags.convert([write(tmp_path / 'no_actions', 'a1', steps[:5], [])], tmp_path / 'r1', obs_space, act_space)
+    store = bags.typestore()
+    String = store.types['std_msgs/msg/String']
+    other = write(tmp_path / 'other', 'a1', [], [], extra=[('/chatter', 'std_msgs/msg/String', String(data='hi'), 1.0)])
+    with pytest.raises(bags.BagError, match=r'no daydreamer_interfaces/msg/Step topic .*/chatter'):
+        bags.convert([other], tmp_path / 'r2', obs_space, act_space)
+    with pytest.raises(bags.BagError, match='no such bag'):
+        bags.convert([tmp_path / 'nowhere'], tmp_path / 'r3', obs_space, act_space)
+    with pytest.raises(bags.BagError, match="namespace '/ur5'"):
+        bags.convert([write(tmp_path / 'ns', 'a1', steps[:5], actions[:5])], tmp_path / 'r4', obs_space, act_space,
+                     namespace='ur5')
+
+    # a truncated mcap (a recorder killed mid-write) after a good bag: the bag is named, the good one converted
+    good = write(tmp_path / 'good', 'a1', steps, actions)
+    cut = write(tmp_path / 'cut', 'a1', steps, actions)
+    (mcap,) = cut.glob('*.mcap')
+    mcap.write_bytes(mcap.read_bytes()[:int(mcap.stat().st_size * 0.6)])
+    with pytest.raises(bags.BagError, match=f'{cut}: cannot open as rosbag2: .*mcap recover'):
+        bags.convert([good, cut], tmp_path / 'r5', obs_space, act_space, robot='a1', chunk=16)
+    assert sum(len(e['reward']) for e in replay_rows(tmp_path / 'r5')) == 400, 'the good bag is kept'
+
+
+def test_cli_import_writes_the_replay_train_reads(spaces, tmp_path, capsys):
+    obs_space, act_space = spaces['a1']
+    steps, actions = session(obs_space, act_space, [30, 30])
+    bag = write(tmp_path / 'bag', 'a1', steps, actions, storage='sqlite3')
+    code = cli.main(['import', '--bag', str(bag), '--configs', 'a1', '--task', 'a1_dummy', '--logdir',
+                     str(tmp_path / 'run')])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert '60 rows in 2 episodes' in out.out, out.out
+    from daydreamer.replay import Replay
+    replay = Replay(tmp_path / 'run' / 'replay', 1000, 8)
+    assert len(replay) == 60 and replay.ready()
+    assert cli.main(['import', '--configs', 'a1', '--task', 'a1_dummy', '--logdir', str(tmp_path / 'x')]) == 2
+    code = cli.main(['import', '--bag', str(tmp_path / 'missing'), '--configs', 'a1', '--task', 'a1_dummy',
+                     '--logdir', str(tmp_path / 'y')])
+    assert code == 1 and 'no such bag' in capsys.readouterr().err
