@@ -17,8 +17,7 @@ from ros_testing import ros, ROS_AVAILABLE, ros_log, ros_skip_reason  # noqa: E4
 # Workspace test modules that start ROS nodes, processes or launch files.
 ROS_TESTS = {'test_actor_node.py', 'test_learner_node.py', 'test_sim_node.py', 'test_bridges.py', 'test_launch.py',
              'test_launch_graph.py', 'test_interfaces.py', 'test_delivery.py', 'test_drivers_mock.py',
-             'test_a1_drivers.py',
-             'test_sphero_driver.py'}
+             'test_a1_drivers.py', 'test_sphero_driver.py', 'test_bags_ros.py'}
 ROS_PACKAGE_TESTS = ('daydreamer_actor', 'daydreamer_learner', 'daydreamer_ros', 'robot_bridges')
 _skipped = []
 

@@ -70,6 +70,7 @@ CASES += [
     ('learner.launch.py', {}), ('learner.launch.py', {'robot': 'ur5', 'device': 'cpu'}),
     ('actor.launch.py', {}), ('actor.launch.py', {'robot': 'xarm', 'bridge': 'false', 'mode': 'eval'}),
     ('bridge.launch.py', {'robot': 'ur5'}), ('rviz.launch.py', {'robot': 'sphero'}),
+    ('ur5_real.launch.py', {'record': 'true', 'record_topics': '/joint_states', 'logdir': '/tmp/run'}),
 ]
 CASE_IDS = [f'{file_name}:{arguments}' for file_name, arguments in CASES]
 
@@ -549,3 +550,14 @@ def test_the_real_arm_bridges_take_the_drivers_global_names_and_the_sim_the_same
         tuple(r) for r in real['remappings']]
     sim, params = arm_bridge('ur5_sim.launch.py:{}')
     assert not params.get('gripper_action') and not sim['remappings'], 'the sim node offers the same names, relative'
+
+
+def test_record_true_records_the_agent_topics_in_mcap_under_the_logdir(evaluated):
+    started = processes(evaluated, "ur5_real.launch.py:{'record': 'true', 'record_topics': '/joint_states', "
+                                   "'logdir': '/tmp/run'}")
+    (recorder,) = [p for p in started if p['cmd'][1:3] == ['bag', 'record']]
+    cmd = recorder['cmd']
+    assert cmd[cmd.index('--storage') + 1] == 'mcap'
+    assert Path(cmd[cmd.index('--output') + 1]).parent == Path('/tmp/run/bags')
+    assert {f'/ur5/{t}' for t in daydreamer_bringup.RECORDED} | {'/joint_states'} <= set(cmd)
+    assert not [p for p in processes(evaluated, 'ur5_real.launch.py:{}') if p['cmd'][1:3] == ['bag', 'record']]

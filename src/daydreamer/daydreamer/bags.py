@@ -22,13 +22,14 @@
 rosbag2 bags -> replay, without ROS: read with the rosbags library (mcap and sqlite3, split and compressed bags).
 
 From our own topics: a robot's `<namespace>/step` (daydreamer_interfaces/Step, from its bridge) and
-`<namespace>/action` (Action, from the actor), as `ros2 bag record` keeps them. Each Step becomes one replay row,
-as the actor stores it: the observation, reward and flags, and `action`, the action that answered the Step before
-it in the episode (zeros at the episode's first row). Steps and Actions are paired by (episode, step), not by
-time. A row starts a new episode in replay (is_first, zero action), as the actor's does, where the bag gives no
-action to continue with: after a HOLD, a missing or late Action (none logged within `grace` seconds of bag time
-after the next Step), a bad Step, a gap in the step indices, a header stamp going backwards or a gap in bag time
-over `max_gap` seconds. Every such break is counted and reported by kind.
+`<namespace>/action` (Action, from the actor), as `ros2 bag record` keeps them. The rows are those the actor
+stores: a Step the actor acted on becomes one row (its observation, reward and flags, and `action`, the action
+that answered the Step before it in the episode; zeros at an episode's first row). Steps and Actions are paired
+by (episode, step), not by time; an Action may be logged up to `grace` seconds (bag time) after its Step. Steps
+without one (the actor not running yet), held ones (MODE_HOLD) and bad ones (BadObservation) are not stored, and
+the next row starts a new episode in replay (is_first, zero action), as the actor's does; so do a gap in the step
+indices, a header stamp going backwards and a gap in bag time over `max_gap` seconds. Every such break is counted
+and reported by kind.
 
 Message definitions: mcap bags (Jazzy's default) and Jazzy's sqlite3 bags carry their own; for bags without
 them (Humble's sqlite3) the standard ROS 2 types come from rosbags' type store and ours from the .msg files
@@ -97,10 +98,9 @@ class _Stream:
         self.namespace, self.bag, self.replay, self.worker = namespace, bag, replay, worker
         self.obs_space, self.space, self.robot = obs_space, act_space['action'], robot
         self.summary, self.grace, self.max_gap = summary, grace, max_gap
-        self.pending = collections.deque()   # (bag time s, Step) not yet written
+        self.pending = collections.deque()   # (bag time s, Step) waiting for their Action
         self.answers = {}                    # (episode, step) -> (bag time, Action)
-        self.last = None                     # (episode, step, stamp, bag time) of the last row written
-        self.actions = {}                    # (episode, step) of the last row -> its answer, once known
+        self.last = None                     # (episode, step, stamp, bag time, action) of the last row written
 
     def on_step(self, t, msg):
         self.summary.steps += 1
@@ -111,24 +111,57 @@ class _Stream:
         self.drain(t)
 
     def on_action(self, t, msg):
-        self.answers[(msg.episode, msg.step)] = (t, msg)   # in arrival order: pruned from the oldest
+        # kept in arrival order, for Steps pending or still to come (a recorder may log an Action first)
+        self.answers[(msg.episode, msg.step)] = (t, msg)
+        while self.answers and next(iter(self.answers.values()))[0] < t - 10 * self.grace:
+            del self.answers[next(iter(self.answers))]   # its Step is long written or never came
         self.drain(t)
 
     def drain(self, now, final=False):
         while self.pending:
             t, msg = self.pending[0]
-            need = self._continues(t, msg)
-            if need and need not in self.answers and not final and now - t < self.grace:
-                return   # the previous step's Action may still come
+            key = (msg.episode, msg.step)
+            if key not in self.answers and not final and now - t < self.grace:
+                return   # its Action may still come
             self.pending.popleft()
-            self._write(t, msg, need)
+            self._write(t, msg, self.answers.pop(key, (None, None))[1])
+
+    def _write(self, t, msg, answer):
+        """Store the Step as the actor did: only when it acted on it, with the action that led to it."""
+        problem = None
+        if answer is None:
+            problem = 'unanswered step', f'no Action answered step {msg.step} within {self.grace} s (bag time)'
+        elif answer.mode == MODE_HOLD:
+            problem = 'hold', f'the actor held at step {msg.step}'
+        else:
+            try:
+                obs = messages.step_to_obs(msg, self.obs_space)
+                action = messages.msg_to_action(answer, self.space)
+            except BadObservation as e:
+                problem = 'bad step', f'step {msg.step} skipped: {e}'
+            except ValueError as e:
+                problem = 'bad action', f'{self.namespace}/action for step {msg.step}: {e}'
+        if problem:   # not stored, and the next row starts an episode, as the actor does after a gap
+            self._break(*problem)
+            self.last = None
+            return
+        previous = self._continues(t, msg)
+        if previous is None:
+            obs['is_first'] = np.bool_(True)
+            previous = np.zeros(self.space.shape, self.space.dtype)
+            self.summary.episodes += 1
+        row = {k: v for k, v in obs.items() if not k.startswith('log_')}
+        row['action'] = previous
+        self.replay.add(row, worker=self.worker)
+        self.summary.rows += 1
+        self.last = None if obs['is_last'] else (msg.episode, msg.step, _stamp(msg), t, action)
 
     def _continues(self, t, msg):
-        """Return the (episode, step) whose Action the row of `msg` carries, or None when it starts an episode."""
+        """Return the action of the row before `msg` in its episode, or None when `msg` starts one in replay."""
         last = self.last
         if last is None or msg.is_first:
             return None
-        episode, step, stamp, logged = last
+        episode, step, stamp, logged, action = last
         if msg.episode != episode or msg.step != step + 1:
             return self._break('gap in the step indices', f'step {msg.step} of episode {msg.episode} follows '
                                                           f'step {step} of episode {episode}')
@@ -138,49 +171,14 @@ class _Stream:
         if t - logged > self.max_gap:
             return self._break('bag gap', f'step {msg.step} was logged {t - logged:.1f} s after step {step} '
                                           f'(max_gap {self.max_gap} s)')
-        return episode, step
+        return action
 
     def _break(self, kind, detail):
         self.summary.breaks[kind] += 1
         if self.summary.breaks[kind] == 1:
             self.summary.problems.append(f'{self.bag}: {self.namespace}/step: {detail}; a new episode starts '
-                                         'there (further ones counted)')
+                                         'after it (further ones counted)')
         return None
-
-    def _write(self, t, msg, need):
-        try:
-            obs = messages.step_to_obs(msg, self.obs_space)
-        except BadObservation as e:
-            self._break('bad step', f'step {msg.step} skipped: {e}')
-            self.last = None
-            return
-        action = None
-        if need is not None:
-            answer = self.answers.get(need, (None, None))[1]
-            if answer is None:
-                self._break('missing action', f'no Action answered step {need[1]} of episode {need[0]} within '
-                                              f'{self.grace} s of the next step')
-            elif answer.mode == MODE_HOLD:
-                self._break('hold', f'the actor held at step {need[1]}')
-            else:
-                try:
-                    action = messages.msg_to_action(answer, self.space)
-                except ValueError as e:
-                    self._break('bad action', f'{self.namespace}/action for step {need[1]}: {e}')
-        if action is None:   # a new episode in replay, as the actor starts one after a gap
-            obs['is_first'] = np.bool_(True)
-            action = np.zeros(self.space.shape, self.space.dtype)
-            self.summary.episodes += 1
-        if need is not None:
-            self.answers.pop(need, None)
-        horizon = t - self.max_gap - self.grace   # no row can pair with an Action logged before this any more
-        while self.answers and self.answers[next(iter(self.answers))][0] < horizon:
-            del self.answers[next(iter(self.answers))]
-        row = {k: v for k, v in obs.items() if not k.startswith('log_')}
-        row['action'] = action
-        self.replay.add(row, worker=self.worker)
-        self.summary.rows += 1
-        self.last = None if obs['is_last'] else (msg.episode, msg.step, _stamp(msg), t)
 
 
 def _stamp(msg):

@@ -108,18 +108,21 @@ def test_continuous_actions_late_actions_holds_and_gaps(spaces, tmp_path):
     actions[5] = (steps[7][0] + 0.2, *actions[5][1:])     # logged after two more Steps: still paired
     actions[10] = (actions[10][0], None, *actions[10][2:])  # the actor held at step 10
     del actions[20]                                        # no answer to step 20
-    steps[30] = (steps[30][0], steps[30][1], 0, 31 + 100)  # a gap in the step indices
-    bag = write(tmp_path / 'bag', 'a1', sorted(steps, key=lambda s: s[0]), actions)
+    steps[29] = (*steps[29][:3], 129)                      # a gap in the step indices: 28, 129, 30
+    actions[28] = (*actions[28][:3], 129)
+    bag = write(tmp_path / 'bag', 'a1', steps, actions)
     summary = bags.convert([bag], tmp_path / 'replay', obs_space, act_space, robot='a1', chunk=8)
-    assert summary.rows == 40 and summary.episodes == 5, summary
-    assert dict(summary.breaks) == {'hold': 1, 'missing action': 1, 'gap in the step indices': 2}, summary
+    assert summary.rows == 38 and summary.episodes == 5, summary
+    assert dict(summary.breaks) == {'hold': 1, 'unanswered step': 1, 'gap in the step indices': 2}, summary
     episodes = replay_rows(tmp_path / 'replay')
     rows = {k: np.concatenate([e[k] for e in episodes]) for k in ('reward', 'action', 'is_first')}
     order = np.argsort(rows['reward'], kind='stable')
-    action, is_first = rows['action'][order], rows['is_first'][order]
-    assert np.flatnonzero(is_first).tolist() == [0, 11, 21, 30, 31]
-    assert np.array_equal(action[6], actions[5][1]), 'the late Action of step 5 is the action of row 6'
-    assert not action[11].any() and not action[21].any(), 'a new episode starts with a zero action'
+    reward, action, is_first = rows['reward'][order], rows['action'][order], rows['is_first'][order]
+    assert 10 not in reward and 20 not in reward, 'held and unanswered Steps are not stored, as by the actor'
+    assert reward[is_first].tolist() == [0, 11, 21, 29, 30]
+    assert np.array_equal(action[reward == 6][0], actions[5][1]), 'the late Action of step 5 is the action of row 6'
+    assert not action[reward == 11].any() and not action[reward == 21].any(), 'a new episode: a zero action'
+    assert np.array_equal(action[reward == 12][0], actions[11][1])
     assert len(summary.problems) == 3 and all(str(bag) in p for p in summary.problems), summary.problems
 
 

@@ -52,6 +52,9 @@ REAL_TOPICS = {name: dict(r.real_topics) for name, r in _ROBOTS.items()}
 # config/<bridge>.yaml.
 REAL_PARAMETERS = {name: dict(r.real_parameters) for name, r in _ROBOTS.items()}
 GAZEBO_PARAMETERS = {name: dict(r.gazebo_parameters) for name, r in _ROBOTS.items()}
+# What record:=true keeps, relative to the robot's namespace: enough to train from (`daydreamer import --bag`) and to
+# see what happened; driver-level topics (cameras at full resolution) are the user's choice (record_topics).
+RECORDED = ('step', 'action', 'safety_state', 'diagnostics')
 BRIDGE_PARAMS_FILE = ("the bridge's parameter file of your own, applied after config/<bridge>.yaml and the driver's "
                       'parameters (REAL_PARAMETERS): its values win')
 
@@ -130,11 +133,16 @@ def agent_arguments(default_robot):
                               description='start the learner here (false: it runs on another machine)'),
         DeclareLaunchArgument('rviz', default_value='false', choices=['true', 'false'], description='start rviz2'),
         DeclareLaunchArgument('bridge_params_file', default_value='', description=BRIDGE_PARAMS_FILE),
+        DeclareLaunchArgument('record', default_value='false', choices=['true', 'false'],
+                              description=f"ros2 bag record (mcap) of {', '.join(RECORDED)} into <logdir>/bags"),
+        DeclareLaunchArgument('record_topics', default_value='',
+                              description="more topics to record, e.g. '/joint_states /camera/image_raw'"),
     ]
 
 
 def agent_includes(use_sim_time, driver):
-    """learner.launch.py, actor.launch.py (with the bridge) and, with rviz:=true, rviz.launch.py."""
+    """learner.launch.py, actor.launch.py (with the bridge), with rviz:=true rviz.launch.py, with record:=true a bag."""
+    from launch.actions import OpaqueFunction
     from launch.conditions import IfCondition
     from launch.substitutions import LaunchConfiguration as Arg
     common = {'robot': Arg('robot'), 'namespace': Arg('namespace'), 'use_sim_time': use_sim_time}
@@ -144,4 +152,24 @@ def agent_includes(use_sim_time, driver):
                 device=Arg('learner_device')),
         include('actor.launch.py', **agent, device=Arg('actor_device'), mode=Arg('mode'), driver=driver),
         include('rviz.launch.py', IfCondition(Arg('rviz')), **common),
+        OpaqueFunction(function=recorder),
     ]
+
+
+def recorder(context):
+    """With record:=true, `ros2 bag record` (mcap) of the robot's RECORDED topics into <logdir>/bags/<robot>_<time>."""
+    import time
+    from launch.actions import ExecuteProcess
+    from launch.substitutions import LaunchConfiguration
+
+    def arg(name):
+        return LaunchConfiguration(name).perform(context)
+
+    if not as_bool(arg('record')):
+        return []
+    namespace = arg('namespace').strip('/')
+    topics = [f'/{namespace}/{topic}' if namespace else f'/{topic}' for topic in RECORDED] + words(arg('record_topics'))
+    output = os.path.join(os.path.expanduser(arg('logdir')), 'bags', time.strftime(f"{arg('robot')}_%Y%m%d_%H%M%S"))
+    sim_time = ['--use-sim-time'] if as_bool(context.launch_configurations.get('use_sim_time', 'false')) else []
+    return [ExecuteProcess(cmd=['ros2', 'bag', 'record', '--storage', 'mcap', '--output', output, *sim_time, *topics],
+                           name='recorder', output='screen')]

@@ -1,0 +1,65 @@
+"""
+record:=true on real ROS 2: `ros2 bag record` (rosbag2, mcap) of a twin's graph, converted by `daydreamer import`.
+
+`a1_sim.launch.py record:=true learner:=false` runs the sim node, bridge, actor and the recorder; a probe watches
+the Steps and Actions. After Ctrl-C the bag under <logdir>/bags converts (daydreamer.bags, without ROS) into the
+rows the actor stored: each row's observation is a Step the probe saw, in order, and its action the Action that
+answered the Step before it.
+"""
+
+from pathlib import Path
+
+import numpy as np
+from test_launch_graph import Launch, Probe, write_parameter_files
+
+
+def test_record_a_twin_graph_and_import_the_bag(tmp_path):
+    from daydreamer import bags, exchange
+    from daydreamer.config import load_config
+    from daydreamer_interfaces.msg import Action, Step
+    from rclpy.qos import QoSProfile, ReliabilityPolicy
+    deep = QoSProfile(depth=1000, reliability=ReliabilityPolicy.RELIABLE)
+    probe = Probe('/a1', name='bag_probe')
+    steps, actions = probe.record(Step, '/a1/step', deep), probe.record(Action, '/a1/action', deep)
+    actor_params, _ = write_parameter_files(tmp_path)
+    logdir = tmp_path / 'logdir'
+    launch = Launch(['a1_sim.launch.py', 'record:=true', 'learner:=false', 'configs:=a1 debug',
+                     'overrides:=--threads 1', f'logdir:={logdir}', f'actor_params_file:={actor_params}'],
+                    tmp_path / 'launch.log')
+    probe.alive = launch.running
+    try:
+        try:
+            probe.wait(lambda: sum(a.mode == Action.MODE_EXPLORE for _, a in actions) >= 80, 180.0,
+                       '80 Actions of the actor')
+        except AssertionError as e:
+            raise AssertionError(f'{e}\n--- launch:\n{launch.text()[-4000:]}') from None
+        code, _ = launch.interrupt()
+        assert code == 0, launch.text()[-3000:]
+    finally:
+        launch.close()
+        probe.close()
+    (bag,) = (logdir / 'bags').iterdir()
+    assert list(bag.glob('*.mcap')) and (bag / 'metadata.yaml').exists(), sorted(bag.iterdir())
+
+    obs_space, act_space = exchange.spaces(load_config(['a1', 'debug']), 'a1_dummy')
+    summary = bags.convert([bag], tmp_path / 'replay', obs_space, act_space, robot='a1')
+    answered = {(a.episode, a.step): a for _, a in actions if a.mode == Action.MODE_EXPLORE}
+    seen = [s for _, s in steps if (s.episode, s.step) in answered]
+    assert summary.rows >= 0.9 * len(seen) - 2, (summary, len(seen))
+    assert set(summary.breaks) <= {'unanswered step'}, summary   # the Steps before the actor came up
+
+    chunks = sorted(Path(tmp_path / 'replay').glob('*.npz'), key=lambda p: (p.name.split('-')[1], p.name.split('-')[2]))
+    rows = {}
+    for path in chunks:
+        with np.load(path) as data:
+            for key in ('vector', 'action', 'is_first'):
+                rows.setdefault(key, []).append(data[key])
+    rows = {key: np.concatenate(value) for key, value in rows.items()}
+    vectors = [np.asarray(next(v.data for v in s.vectors if v.key == 'vector'), np.float32) for s in seen]
+    first = next(i for i, v in enumerate(vectors) if np.array_equal(v, rows['vector'][0]))
+    for k in range(summary.rows):   # the rows are the Steps the actor acted on, in order, with their actions
+        assert np.array_equal(rows['vector'][k], vectors[first + k]), f'row {k}'
+        if k and not rows['is_first'][k]:
+            before = seen[first + k - 1]
+            assert np.allclose(rows['action'][k], np.asarray(answered[(before.episode, before.step)].action)), k
+    assert rows['is_first'][0] and not rows['action'][0].any()
