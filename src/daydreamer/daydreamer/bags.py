@@ -40,8 +40,11 @@ Bad input raises BagError naming the bag, topic or field; replay rows already co
 
 import collections
 from dataclasses import dataclass, field
+import math
 from pathlib import Path
+import struct
 import time
+from typing import NamedTuple
 
 import numpy as np
 
@@ -101,60 +104,69 @@ class _Stream:
         self.pending = collections.deque()   # (bag time s, Step) waiting for their Action
         self.answers = {}                    # (episode, step) -> (bag time, Action)
         self.last = None                     # (episode, step, stamp, bag time, action) of the last row written
+        self.rows = []                       # rows of the current episode not yet handed to replay
 
-    def on_step(self, t, msg):
+    def on_step(self, t, step):
         self.summary.steps += 1
-        if self.robot and msg.robot and msg.robot != self.robot:
-            raise BagError(f"{self.bag}: {self.namespace}/step is from robot '{msg.robot}', expected "
-                           f"'{self.robot}' (a bag of another robot? choose the config of '{msg.robot}')")
-        self.pending.append((t, msg))
+        if self.robot and step.robot and step.robot != self.robot:
+            raise BagError(f"{self.bag}: {self.namespace}/step is from robot '{step.robot}', expected "
+                           f"'{self.robot}' (a bag of another robot? choose the config of '{step.robot}')")
+        self.pending.append((t, step))
         self.drain(t)
 
-    def on_action(self, t, msg):
+    def on_action(self, t, action):
         # kept in arrival order, for Steps pending or still to come (a recorder may log an Action first)
-        self.answers[(msg.episode, msg.step)] = (t, msg)
+        self.answers[(action.episode, action.step)] = (t, action)
         while self.answers and next(iter(self.answers.values()))[0] < t - 10 * self.grace:
             del self.answers[next(iter(self.answers))]   # its Step is long written or never came
         self.drain(t)
 
     def drain(self, now, final=False):
         while self.pending:
-            t, msg = self.pending[0]
-            key = (msg.episode, msg.step)
+            t, step = self.pending[0]
+            key = (step.episode, step.step)
             if key not in self.answers and not final and now - t < self.grace:
                 return   # its Action may still come
             self.pending.popleft()
-            self._write(t, msg, self.answers.pop(key, (None, None))[1])
+            self._write(t, step, self.answers.pop(key, (None, None))[1])
+        if final:
+            self._flush()
 
-    def _write(self, t, msg, answer):
+    def _write(self, t, step, answer):
         """Store the Step as the actor did: only when it acted on it, with the action that led to it."""
-        problem = None
         if answer is None:
-            problem = 'unanswered step', f'no Action answered step {msg.step} within {self.grace} s (bag time)'
+            problem = 'unanswered step', f'no Action answered step {step.step} within {self.grace} s (bag time)'
         elif answer.mode == MODE_HOLD:
-            problem = 'hold', f'the actor held at step {msg.step}'
+            problem = 'hold', f'the actor held at step {step.step}'
+        elif step.problem:
+            problem = 'bad step', f'step {step.step} skipped: {step.problem}'
+        elif answer.problem:
+            problem = 'bad action', f'{self.namespace}/action for step {step.step}: {answer.problem}'
         else:
-            try:
-                obs = messages.step_to_obs(msg, self.obs_space)
-                action = messages.msg_to_action(answer, self.space)
-            except BadObservation as e:
-                problem = 'bad step', f'step {msg.step} skipped: {e}'
-            except ValueError as e:
-                problem = 'bad action', f'{self.namespace}/action for step {msg.step}: {e}'
+            problem = None
         if problem:   # not stored, and the next row starts an episode, as the actor does after a gap
             self._break(*problem)
             self.last = None
             return
-        previous = self._continues(t, msg)
+        previous = self._continues(t, step)
+        row = dict(step.obs)   # without log_* keys (the decoder leaves them out)
         if previous is None:
-            obs['is_first'] = np.bool_(True)
+            self._flush()
+            row['is_first'] = np.bool_(True)
             previous = np.zeros(self.space.shape, self.space.dtype)
             self.summary.episodes += 1
-        row = {k: v for k, v in obs.items() if not k.startswith('log_')}
         row['action'] = previous
-        self.replay.add(row, worker=self.worker)
+        self.rows.append(row)
         self.summary.rows += 1
-        self.last = None if obs['is_last'] else (msg.episode, msg.step, _stamp(msg), t, action)
+        if row['is_last'] or len(self.rows) >= self.replay.chunk:
+            self._flush()
+        self.last = None if row['is_last'] else (step.episode, step.step, step.stamp, t, answer.action)
+
+    def _flush(self):
+        """Hand the buffered rows (one piece of one episode) to replay at once."""
+        if self.rows:
+            rows, self.rows = self.rows, []
+            self.replay.add_rows({k: np.stack([r[k] for r in rows]) for k in rows[0]}, worker=self.worker)
 
     def _continues(self, t, msg):
         """Return the action of the row before `msg` in its episode, or None when `msg` starts one in replay."""
@@ -165,8 +177,8 @@ class _Stream:
         if msg.episode != episode or msg.step != step + 1:
             return self._break('gap in the step indices', f'step {msg.step} of episode {msg.episode} follows '
                                                           f'step {step} of episode {episode}')
-        if _stamp(msg) < stamp:
-            return self._break('time jump', f'step {msg.step} is stamped {stamp - _stamp(msg):.3f} s before '
+        if msg.stamp < stamp:
+            return self._break('time jump', f'step {msg.step} is stamped {stamp - msg.stamp:.3f} s before '
                                             f'step {step}')
         if t - logged > self.max_gap:
             return self._break('bag gap', f'step {msg.step} was logged {t - logged:.1f} s after step {step} '
@@ -185,6 +197,196 @@ def _stamp(msg):
     return msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
 
 
+# ------------------------------------------------------------------------------------------------ decoding
+#
+# rosbags' generic deserializer builds an object per message and field (~50 us for a Step), which alone would cap
+# the conversion near 10k steps/s. Our own Step and Action are read here from their CDR bytes directly (written by
+# hand from Step.msg / Action.msg, little-endian XCDR1 as ROS 2 publishes): a Step's layout (string lengths, keys,
+# shapes, encodings) is learnt once from a message that rosbags deserialized and that passed step_to_obs, and every
+# later Step whose non-numeric bytes equal it is read with np.frombuffer at the learnt offsets. Anything else (a
+# new layout, NaN, an unusual encoding, a bag whose Step definition differs from ours) goes the general way.
+
+
+class Decoded(NamedTuple):
+    """A Step or Action as the conversion needs it; `problem` says why it cannot be stored."""
+
+    episode: int
+    step: int
+    stamp: float = 0.0         # Step: header stamp, s
+    robot: str = ''
+    is_first: bool = False
+    obs: dict = None           # Step: the observation (space dtypes), with reward and flags
+    mode: int = 0              # Action
+    action: object = None      # Action: the action array
+    problem: str = ''
+
+
+class _Cdr:
+    """A cursor over little-endian CDR bytes (alignment counted from after the 4-byte encapsulation header)."""
+
+    def __init__(self, raw):
+        if len(raw) < 4 or raw[1] != 1:
+            raise ValueError('not little-endian CDR')
+        self.raw, self.pos = raw, 4
+
+    def take(self, size, count=1):
+        self.pos += -(self.pos - 4) % size
+        start, self.pos = self.pos, self.pos + size * count
+        if self.pos > len(self.raw):
+            raise ValueError('message ends early')
+        return start
+
+    def u32(self):
+        return struct.unpack_from('<I', self.raw, self.take(4))[0]
+
+    def string(self):
+        n = self.u32()
+        start = self.take(1, n)
+        return bytes(self.raw[start:start + max(n - 1, 0)]).decode()
+
+    def seq(self, size):
+        n = self.u32()
+        return self.take(size, n), n
+
+
+class _StepLayout:
+    """Where the numbers of one Step layout are; `matches(raw)` when every other byte is the same."""
+
+    def __init__(self, raw, obs_space):
+        r = _Cdr(raw)
+        self.stamp = r.take(4, 2)
+        r.string()
+        self.robot = r.string()
+        self.indices, self.reward, self.period = r.take(8, 2), r.take(4), None
+        r.take(1, 3)
+        self.period = r.take(8)
+        variable = [(self.stamp, 8), (self.indices, 16), (self.reward, 7), (self.period, 8)]
+        self.keys = {}
+        for group in ('vectors', 'images', 'logs'):
+            for _ in range(r.u32()):
+                key = r.string()
+                if group == 'images':
+                    stamp = r.take(4, 2)
+                    r.string()
+                    height, width, encoding = r.u32(), r.u32(), r.string()
+                    bigendian, row = raw[r.take(1)], r.u32()
+                    offset, size = r.seq(1)
+                    space = obs_space.get(key)
+                    channels = space.shape[-1] if space is not None and len(space.shape) == 3 else 0
+                    if (bigendian or row != width * channels or messages.ENCODING.get(channels) != encoding
+                            or space.shape != (height, width, channels) or size != height * row):
+                        raise ValueError(f"image '{key}' needs converting")
+                    self.keys[key] = (offset, np.dtype(np.uint8), size, space.shape, False)
+                    variable += [(stamp, 8), (offset, size)]
+                else:
+                    shape_at, dims = r.seq(4)
+                    offset, size = r.seq(4)
+                    variable.append((offset, 4 * size))
+                    if group == 'vectors':
+                        shape = tuple(int(d) for d in np.frombuffer(raw, '<u4', dims, shape_at))
+                        space = obs_space.get(key)
+                        if space is None or space.dtype != np.float32 or space.shape != shape:
+                            raise ValueError(f"tensor '{key}' needs converting")
+                        self.keys[key] = (offset, np.dtype('<f4'), size, shape, True)
+        if r.pos != len(raw) or set(self.keys) != set(obs_space) - {'reward', *messages.FLAGS}:
+            raise ValueError('keys differ from the observation space')
+        self.size, self.raw, self.spans, end = len(raw), bytes(raw), [], 0
+        for start, length in sorted(variable):
+            if start > end:
+                self.spans.append((end, start))
+            end = max(end, start + length)
+        self.spans.append((end, self.size))
+        self.fixed = [(a, b, self.raw[a:b]) for a, b in self.spans if b > a]
+
+    def matches(self, raw):
+        if len(raw) != self.size:
+            return False
+        for a, b, fixed in self.fixed:
+            if raw[a:b] != fixed:
+                return False
+        return True
+
+    def read(self, raw):
+        """Return the Step's Decoded from bytes that match (None when a float is not finite: the general way)."""
+        sec, nanosec = struct.unpack_from('<iI', raw, self.stamp)
+        episode, step = struct.unpack_from('<QQ', raw, self.indices)
+        reward, is_first, is_last, is_terminal = struct.unpack_from('<f???', raw, self.reward)
+        if not math.isfinite(reward):
+            return None
+        obs = {'reward': np.float32(reward), 'is_first': np.bool_(is_first), 'is_last': np.bool_(is_last),
+               'is_terminal': np.bool_(is_terminal)}
+        for key, (offset, dtype, size, shape, floats) in self.keys.items():
+            value = np.frombuffer(raw, dtype, size, offset).reshape(shape)
+            if floats and not math.isfinite(value.sum()):   # one reduction; an overflow only sends it the long way
+                return None
+            obs[key] = value
+        return Decoded(episode, step, sec + nanosec * 1e-9, self.robot, is_first, obs)
+
+
+class _Decoder:
+    """Our Step and Action topics' raw messages -> Decoded, fast where the layout is known (see above)."""
+
+    def __init__(self, obs_space, act_space, deserialize, fast=True):
+        self.obs_space, self.space, self.deserialize, self.fast = obs_space, act_space['action'], deserialize, fast
+        self.layout = self.action_layout = None
+        space = self.space
+        self.discrete, self.size = bool(space.discrete), int(np.prod(space.shape))
+        self.low, self.high = (int(space.low), int(space.high)) if space.discrete else (0, 0)
+        self.action_count = struct.pack('<I', 0 if space.discrete else self.size)   # the action array's length
+
+    def step(self, raw):
+        if self.layout is not None and self.layout.matches(raw):
+            decoded = self.layout.read(raw)
+            if decoded is not None:
+                return decoded
+        msg = self.deserialize(raw, STEP)
+        base = {'episode': msg.episode, 'step': msg.step, 'stamp': _stamp(msg), 'robot': msg.robot,
+                'is_first': msg.is_first}
+        try:
+            obs = {k: v for k, v in messages.step_to_obs(msg, self.obs_space).items() if not k.startswith('log_')}
+        except BadObservation as e:
+            return Decoded(**base, problem=str(e))
+        if self.fast:
+            try:
+                self.layout = _StepLayout(raw, self.obs_space)
+            except ValueError:   # a layout only the general way reads (e.g. bgr8 images): stays so
+                self.layout = None
+        return Decoded(**base, obs=obs)
+
+    def action(self, raw):
+        layout = self.action_layout
+        if layout is not None and len(raw) == layout[0] and raw[12:16] == b'\x01\x00\x00\x00':
+            size, indices, mode_at, data, index_at = layout
+            mode = raw[mode_at]
+            if raw[data - 4:data] == self.action_count and mode != MODE_HOLD:
+                episode, step = struct.unpack_from('<QQ', raw, indices)
+                if self.discrete:
+                    index = struct.unpack_from('<i', raw, index_at)[0]
+                    if self.low <= index < self.high:
+                        return Decoded(episode, step, mode=mode, action=np.int64(index))
+                else:
+                    value = np.frombuffer(raw, '<f4', self.size, data)
+                    if np.isfinite(value.sum()):
+                        return Decoded(episode, step, mode=mode, action=value.reshape(self.space.shape))
+        msg = self.deserialize(raw, ACTION)
+        if self.fast and not msg.header.frame_id:
+            r = _Cdr(raw)   # learn where the numbers are (empty frame_id, as our actor sends)
+            r.take(4, 2)
+            r.string()
+            indices, mode_at = r.take(8, 2), r.take(1)
+            data, _ = r.seq(4)
+            index_at = r.take(4)
+            r.take(8)
+            if r.pos == len(raw) and len(msg.action) == (0 if self.discrete else self.size):
+                self.action_layout = (len(raw), indices, mode_at, data, index_at)
+        if msg.mode == MODE_HOLD:
+            return Decoded(msg.episode, msg.step, mode=msg.mode)
+        try:
+            return Decoded(msg.episode, msg.step, mode=msg.mode, action=messages.msg_to_action(msg, self.space))
+        except ValueError as e:
+            return Decoded(msg.episode, msg.step, mode=msg.mode, problem=str(e))
+
+
 def namespaces(connections):
     """Return {namespace: (step topic, action topic or None)} of the Step topics among the bag's connections."""
     topics = {c.topic: c.msgtype for c in connections}
@@ -197,15 +399,17 @@ def namespaces(connections):
     return found
 
 
-def convert(bags, directory, obs_space, act_space, robot='', namespace=None, chunk=64, grace=1.0, max_gap=60.0,
-            distro='jazzy', progress=False):
+def convert(bags, directory, obs_space, act_space, robot='', namespace=None, chunk=1024, grace=1.0, max_gap=60.0,
+            distro='jazzy', progress=False, fast=True):
     """
     Convert our step/action topics of `bags` (paths of bag directories or files) into replay chunks in `directory`.
 
-    Each bag is read on its own, in the order given (its episodes are new ones in replay). `robot`: the robot the
+    Each bag is read on its own, in the order given (its episodes are new ones in replay); chunk files hold up to
+    `chunk` rows (larger than the actor's: fewer files, which cost more than the rows in them). `robot`: the robot the
     spaces belong to (a Step of another robot is refused); `namespace`: which robot's topics when a bag holds
-    several (default: all, each its own replay stream). Returns a Summary; raises BagError at the first bag that
-    cannot be converted, after writing every row converted before it.
+    several (default: all, each its own replay stream). `fast` False reads every message with rosbags' general
+    deserializer (the same rows, slower). Returns a Summary; raises BagError at the first bag that cannot be
+    converted, after writing every row converted before it.
     """
     from .replay import Replay
     paths = [Path(b) for b in bags]
@@ -220,7 +424,7 @@ def convert(bags, directory, obs_space, act_space, robot='', namespace=None, chu
     try:
         for path in paths:
             _convert_bag(path, replay, store, summary, obs_space, act_space, robot, namespace, grace, max_gap,
-                         progress)
+                         progress, fast)
     finally:
         replay.flush()
         summary.seconds = time.perf_counter() - start
@@ -239,7 +443,15 @@ def _open(path, store):
     return reader
 
 
-def _streams(path, reader, replay, summary, obs_space, act_space, robot, namespace, grace, max_gap):
+def _ours(reader, store):
+    """Whether the bag's Step and Action (and their parts) are laid out as ours, which the fast decoding assumes."""
+    names = (STEP, ACTION, 'daydreamer_interfaces/msg/Tensor', 'daydreamer_interfaces/msg/NamedImage',
+             'sensor_msgs/msg/Image', 'std_msgs/msg/Header', 'builtin_interfaces/msg/Time')
+    theirs = getattr(reader, 'typestore', store)
+    return all(theirs.fielddefs.get(name, store.fielddefs[name]) == store.fielddefs[name] for name in names)
+
+
+def _streams(path, reader, store, replay, summary, obs_space, act_space, robot, namespace, grace, max_gap, fast):
     """Return {topic: (stream, is_step)} for the robots' Step and Action topics of one bag."""
     found = namespaces(reader.connections)
     if namespace is not None:
@@ -258,31 +470,35 @@ def _streams(path, reader, replay, summary, obs_space, act_space, robot, namespa
                            "record the actor's actions too")
         stream = _Stream(ns, str(path), replay, (str(path), ns), obs_space, act_space, robot, summary, grace,
                          max_gap)
+        stream.decoder = _Decoder(obs_space, act_space, lambda raw, msgtype: reader.deserialize(raw, msgtype),
+                                  fast=fast and _ours(reader, store))
         summary.namespaces.setdefault(ns, robot or '?')
         by_topic[step_topic], by_topic[action_topic] = (stream, True), (stream, False)
     return by_topic
 
 
-def _convert_bag(path, replay, store, summary, obs_space, act_space, robot, namespace, grace, max_gap, progress):
+def _convert_bag(path, replay, store, summary, obs_space, act_space, robot, namespace, grace, max_gap, progress,
+                 fast):
     reader = _open(path, store)
     try:
-        by_topic = _streams(path, reader, replay, summary, obs_space, act_space, robot, namespace, grace, max_gap)
+        by_topic = _streams(path, reader, store, replay, summary, obs_space, act_space, robot, namespace, grace,
+                            max_gap, fast)
         connections = [c for c in reader.connections if c.topic in by_topic]
         bar = _bar(progress, sum(c.msgcount for c in connections), path)
         position = None
         try:
             for connection, timestamp, raw in reader.messages(connections=connections):
                 position = (connection.topic, timestamp)
+                stream, is_step = by_topic[connection.topic]
                 try:
-                    msg = reader.deserialize(raw, connection.msgtype)
+                    decoded = stream.decoder.step(raw) if is_step else stream.decoder.action(raw)
                 except Exception as e:
                     raise BagError(f'{path}: {connection.topic} ({connection.msgtype}) at {timestamp * 1e-9:.3f} s '
                                    f'cannot be read: {type(e).__name__}: {e}') from e
-                stream, is_step = by_topic[connection.topic]
                 if is_step:
-                    stream.on_step(timestamp * 1e-9, msg)
+                    stream.on_step(timestamp * 1e-9, decoded)
                 else:
-                    stream.on_action(timestamp * 1e-9, msg)
+                    stream.on_action(timestamp * 1e-9, decoded)
                 bar.update()
         except BagError:
             raise

@@ -375,6 +375,42 @@ def bench_learn(config, logdir, eval_every=None):
             'curve_csv': str(logdir / 'curve.csv'), 'curve_png': str(png) if png else None}
 
 
+def bench_bags(config, steps=20000):
+    """
+    Measure `daydreamer import` (bag -> replay) in rows per second on one CPU core, for the config's robot.
+
+    A bag of `steps` Steps and their Actions (observations random within the robot's spaces, episodes of the
+    robot's length) is written with rosbags (mcap) into a temporary directory, then converted into replay chunk
+    files of up to 1024 rows (as `daydreamer import` writes them).
+    """
+    from . import bags, exchange, robots
+    robot = config.task.split('_', 1)[0]
+    length = robots.get(robot).episode_length
+    obs_space, act_space = exchange.spaces(config, f'{robot}_dummy')
+    rng = np.random.default_rng(0)
+    flags = ('reward', 'is_first', 'is_last', 'is_terminal')
+    episode = [{**{k: s.sample(rng) for k, s in obs_space.items() if k not in flags}, 'reward': np.float32(i % 3),
+                'is_first': i == 0, 'is_last': i == length - 1, 'is_terminal': False} for i in range(length)]
+    with tempfile.TemporaryDirectory() as directory:
+        store = bags.typestore()
+        with bags.Writer(Path(directory) / 'bag', store=store) as writer:
+            for i in range(steps):
+                t = 100.0 + 0.05 * i
+                writer.write(f'/{robot}/step', bags.STEP, bags.step_message(
+                    store, episode[i % length], robot=robot, episode=i // length, step=i, stamp=t), t)
+                writer.write(f'/{robot}/action', bags.ACTION, bags.action_message(
+                    store, act_space['action'].sample(rng), episode=i // length, step=i, stamp=t + 0.01), t + 0.01)
+        size = sum(f.stat().st_size for f in (Path(directory) / 'bag').iterdir())
+        undo = _pin_to_one_core()
+        try:
+            summary = bags.convert([Path(directory) / 'bag'], Path(directory) / 'replay', obs_space, act_space,
+                                   robot=robot)
+        finally:
+            undo()
+    return {'robot': robot, 'steps': steps, 'bag_mb': round(size / 1e6, 1), 'rows': summary.rows,
+            'seconds': round(summary.seconds, 2), 'rows_per_s': round(summary.rows / summary.seconds)}
+
+
 def run(what, config, seconds=None, logdir=None):
     """
     Dispatches `daydreamer bench WHAT`.
@@ -391,8 +427,10 @@ def run(what, config, seconds=None, logdir=None):
                             batch=config.batch_size)
     if what == 'env':
         return bench_env(config, **({'seconds': seconds} if seconds else {}))
+    if what == 'bags':
+        return bench_bags(config)
     if what == 'learn':
         if config.run.steps >= 10 ** 9:
             raise SystemExit('error: bench learn needs a step budget (--steps N, or --run.steps N)')
         return bench_learn(config, logdir or str(Path('logdir') / f'bench-learn-{config.task}'))
-    raise SystemExit(f'error: bench needs one of actor, env, learn, learner, replay (got {what!r})')
+    raise SystemExit(f'error: bench needs one of actor, bags, env, learn, learner, replay (got {what!r})')

@@ -25,7 +25,7 @@ The `daydreamer` command line.
   daydreamer act   --configs a1 --logdir DIR                     acting half: writes experience, loads weights
   daydreamer learn --configs a1 --logdir DIR                     learning half: trains, publishes weights
   daydreamer eval  --logdir DIR [--episodes N] [--policy P]      returns of the saved policy (greedy)
-  daydreamer bench actor|learner|replay|env [--configs ...] [--json] [--seconds S]
+  daydreamer bench actor|learner|replay|env|bags [--configs ...] [--json] [--seconds S]
   daydreamer bench learn --configs ... --task T --steps N --logdir DIR   learning curve: curve.csv, curve.png
   daydreamer import --bag BAG [--bag BAG ...] --logdir DIR       rosbag2 bags of a robot's step/action topics
                     [--configs ur5] [--namespace /ur5]            -> DIR/replay (then train there)
@@ -55,7 +55,7 @@ def _parser():
                'debug|point.',
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('command', choices=COMMANDS)
-    parser.add_argument('what', nargs='?', help='for bench: actor, env, learn, learner or replay')
+    parser.add_argument('what', nargs='?', help='for bench: actor, bags, env, learn, learner or replay')
     parser.add_argument('--logdir', help='run directory (created, or resumed when it exists)')
     parser.add_argument('--episodes', type=int, default=10, help='eval: episodes to run')
     parser.add_argument('--policy', choices=('greedy', 'sample', 'random'), default='greedy',
@@ -141,7 +141,7 @@ def _import(args, config, logdir):
     try:
         summary = bags.convert(args.bag, Path(logdir) / 'replay', obs_space, act_space,
                                robot=robot if robot in robots.registry() else '', namespace=args.namespace,
-                               chunk=config.replay.chunk, progress=sys.stderr.isatty())
+                               progress=sys.stderr.isatty())
     except bags.BagError as e:
         print(f'error: {e}', file=sys.stderr)
         return 1

@@ -217,6 +217,56 @@ class Replay:
         for job in jobs:  # compress and write outside the lock
             self._write(job)
 
+    def add_rows(self, rows, worker=0):
+        """
+        Append consecutive rows of one episode for `worker` at once: {key: array (n, ...)}, as n `add`s would.
+
+        Only the first row may be is_first and only the last is_last. For bulk writers (bag import), where `add`'s
+        per-row checks would cost more than the rest of their work; chunk files get `chunk` rows as with `add`.
+        """
+        rows = {k: _convert(v, k) for k, v in rows.items() if not k.startswith('log_')}
+        count = len(rows['is_first']) if 'is_first' in rows else 0
+        if not count or 'is_last' not in rows or any(len(v) != count for v in rows.values()):
+            raise ValueError("Replay.add_rows needs columns of one length with 'is_first' and 'is_last'")
+        if rows['is_first'][1:].any() or rows['is_last'][:-1].any():
+            raise ValueError('Replay.add_rows: is_first only at the first row, is_last only at the last')
+        jobs = []
+        with self._lock:
+            if self._spec is None:
+                self._spec = {k: (v.shape[1:], v.dtype) for k, v in rows.items()}
+            error = _mismatch(self._spec, rows, count)
+            if error:
+                raise ValueError(f'Replay rows (worker {worker}): {error}; all episodes in {self.directory} '
+                                 f'share the layout of the first row')
+            start = 0
+            while start < count:
+                ep = self._open.get(worker)
+                if ep is None or (start == 0 and rows['is_first'][0]):
+                    if ep is not None:
+                        jobs.append(self._job(ep))
+                    ep = self._open[worker] = _Episode(uuid.uuid4().hex, self._spec)
+                    ep.written = 0
+                    self._eps[ep] = None
+                stop = min(count, start + self.chunk - (ep.n - ep.written))   # up to the next chunk boundary
+                ep.reserve(stop - start)
+                for key, value in rows.items():
+                    ep.data[key][ep.n:ep.n + stop - start] = value[start:stop]
+                if 'reward' in rows:
+                    rewards = rows['reward'][start:stop]
+                    self._add_events(ep, np.flatnonzero(rewards), rewards)
+                ep.n += stop - start
+                self._steps += stop - start
+                self._refresh(ep)
+                last = stop == count and bool(rows['is_last'][-1])
+                if last:
+                    del self._open[worker]
+                if last or ep.n - ep.written >= self.chunk:
+                    jobs.append(self._job(ep))
+                self._evict()
+                start = stop
+        for job in jobs:
+            self._write(job)
+
     def flush(self):
         """Write the unwritten rows of open episodes as (short) chunk files; the episodes stay open."""
         with self._lock:
@@ -259,6 +309,8 @@ class Replay:
 
     def _add_events(self, ep, rows, rewards):
         """Index the nonzero finite rewards at `rows` of the rows about to be appended to `ep`."""
+        if not self.reward_frac:
+            return   # only reward-weighted sampling reads them; unread, they would only hold evicted episodes
         for i in rows:
             size = abs(float(rewards[i]))
             if 0 < size < np.inf:  # False for NaN

@@ -77,7 +77,7 @@ def replay_rows(directory):
             episodes[uid] = {k: np.concatenate([episodes[uid][k], chunk[k]]) for k in chunk}
         else:
             episodes[uid] = chunk
-    return sorted(episodes.values(), key=lambda e: float(e['reward'][0]) if len(e['reward']) else 0)
+    return sorted(episodes.values(), key=lambda e: (float(e['reward'][0]), len(e['reward'])))
 
 
 @pytest.mark.parametrize('storage,compress', [('mcap', False), ('sqlite3', False), ('mcap', True)])
@@ -100,6 +100,24 @@ def test_rows_are_what_the_actor_stores(spaces, tmp_path, storage, compress):
             obs = steps[offset + k][1]
             for key in obs_space:
                 assert np.array_equal(rows[key][k], np.asarray(obs[key], obs_space[key].dtype)), key
+
+
+@pytest.mark.parametrize('robot', ['a1', 'ur5'])
+def test_the_fast_decoding_gives_the_rows_of_rosbags_deserializer(spaces, tmp_path, robot):
+    obs_space, act_space = spaces[robot]
+    steps, actions = session(obs_space, act_space, [30, 25], seed=3)
+    bad = dict(steps[7][1], **{key: np.full(space.shape, np.nan, np.float32) for key, space in obs_space.items()
+                               if key not in FLAGS and space.dtype == np.float32})
+    steps[7] = (steps[7][0], bad, *steps[7][2:])   # a NaN: the general way names it
+    bag = write(tmp_path / 'bag', robot, steps, actions)
+    fast = bags.convert([bag], tmp_path / 'fast', obs_space, act_space, robot=robot)
+    slow = bags.convert([bag], tmp_path / 'slow', obs_space, act_space, robot=robot, fast=False)
+    assert (fast.rows, fast.episodes, fast.breaks, fast.problems) == (slow.rows, slow.episodes, slow.breaks,
+                                                                      slow.problems) == (54, 3, fast.breaks,
+                                                                                         fast.problems)
+    assert 'NaN' in fast.problems[0]
+    for a, b in zip(replay_rows(tmp_path / 'fast'), replay_rows(tmp_path / 'slow')):
+        assert set(a) == set(b) and all(np.array_equal(a[k], b[k]) and a[k].dtype == b[k].dtype for k in a)
 
 
 def test_continuous_actions_late_actions_holds_and_gaps(spaces, tmp_path):

@@ -453,3 +453,35 @@ def test_reward_frac_comes_from_the_config(tmp_path):
     assert loops.make_replay(load_config(['debug']), tmp_path / 'default').reward_frac == 0.0
     with pytest.raises(ValueError, match='reward_frac must lie in'):
         loops.make_replay(load_config(['debug'], overrides={'replay': {'reward_frac': -0.1}}), tmp_path / 'bad')
+
+
+def test_add_rows_stores_what_adding_row_by_row_stores(tmp_path):
+    one, bulk = Replay(tmp_path / 'one', 1000, 4, chunk=8), Replay(tmp_path / 'bulk', 1000, 4, chunk=8)
+    for ep, n in ((0, 20), (1, 5)):
+        rows = [row(ep, t, last=t == n - 1) for t in range(n)]
+        for r in rows:
+            one.add(r, worker=3)
+        for piece in (rows[:3], rows[3:17], rows[17:]):   # pieces across chunk boundaries
+            if piece:
+                bulk.add_rows({k: np.stack([np.asarray(r[k]) for r in piece]) for k in piece[0] if k != 'log_debug'},
+                              worker=3)
+
+    def episodes(directory):   # {episode: ([rows per chunk file], {key: rows})}, files in sequence order
+        out = {}
+        for name in sorted(files(directory), key=lambda f: f.split('-')[1:3]):
+            with np.load(os.path.join(directory, name)) as data:
+                chunk = {k: data[k] for k in data.files}
+            sizes, rows = out.setdefault(int(chunk['vector'][0, 0]), ([], {}))
+            sizes.append(len(chunk['vector']))
+            for key, value in chunk.items():
+                rows[key] = np.concatenate([rows[key], value]) if key in rows else value
+        return out
+    expected, got = episodes(one.directory), episodes(bulk.directory)
+    assert {ep: sizes for ep, (sizes, _) in expected.items()} == {ep: sizes for ep, (sizes, _) in got.items()} == {
+        0: [8, 8, 4], 1: [5]}
+    for ep, (_, rows) in expected.items():
+        assert set(rows) == set(got[ep][1]) and all(np.array_equal(rows[k], got[ep][1][k]) for k in rows)
+    assert len(one) == len(bulk) == 25 and held(one).keys() == held(bulk).keys()
+    keys = ('vector', 'action', 'reward', 'is_first', 'is_last', 'is_terminal')
+    with pytest.raises(ValueError, match='is_first only at the first row'):
+        bulk.add_rows({k: np.stack([np.asarray(row(2, t)[k]) for t in (0, 0)]) for k in keys})
