@@ -50,7 +50,8 @@ def learner(context):
         Node(package='daydreamer_learner', executable='learner', name='learner', output='screen', parameters=[
             arg('learner_params_file'),
             {'configs': words(arg('configs')), 'overrides': text('overrides'), 'task': text('task'),
-             'logdir': text('logdir'), 'device': text('device'), 'use_sim_time': as_bool(arg('use_sim_time'))},
+             'logdir': text('logdir'), 'device': text('device'), 'use_sim_time': as_bool(arg('use_sim_time')),
+             'bags': words(arg('bags')) or ['']},
         ]),
     ])]
 
@@ -69,6 +70,9 @@ def generate_launch_description():
                               description='replay, checkpoints and metrics; a restart resumes from here'),
         DeclareLaunchArgument('device', default_value='auto', description='auto | cpu | cuda | cuda:N'),
         DeclareLaunchArgument('use_sim_time', default_value='false', choices=['true', 'false']),
+        DeclareLaunchArgument('bags', default_value='',
+                              description='rosbag2 bags of the robot (step/action topics) to train on too, e.g. '
+                                          "'~/daydreamer/logdir/a1/bags/a1_20261207_101500'"),
         DeclareLaunchArgument('learner_params_file', description='learner parameter file',
                               default_value=PathJoinSubstitution([FindPackageShare('daydreamer_bringup'),
                                                                   'config', 'learner.yaml'])),

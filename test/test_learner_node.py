@@ -216,6 +216,33 @@ def test_imagination_image(graph):
     assert g.images[-1].encoding == 'rgb8' and image.shape[-1] == 3 and image.shape[0] % (3 * 64) == 0
 
 
+def write_bag(path, robot, rows):
+    """Write the rows as a rosbag2 bag (rosbags, mcap) of a bridge's Steps and the actor's Actions."""
+    from daydreamer import bags
+    store = bags.typestore()
+    with bags.Writer(path, store=store) as writer:
+        for i, row in enumerate(rows):
+            t = 100.0 + 0.05 * i
+            obs = {k: v for k, v in row.items() if k not in ('action', 'step')}
+            answer = rows[i + 1]['action'] if i + 1 < len(rows) else row['action']
+            writer.write(f'/{robot}/step', bags.STEP, bags.step_message(store, obs, robot=robot, episode=0, step=i,
+                                                                        stamp=t), t)
+            writer.write(f'/{robot}/action', bags.ACTION, bags.action_message(store, answer, episode=0, step=i,
+                                                                              stamp=t + 0.01), t + 0.01)
+    return path
+
+
+def test_preloads_bags_trains_on_them_and_skips_them_after_a_restart(graph, tmp_path, ros_log):
+    bag = write_bag(tmp_path / 'bag', 'a1', make_rows('a1', 40, seed=2))
+    g = graph(bags=[str(bag), str(tmp_path / 'missing')])
+    assert g.stored() == 40 and g.learner.core.counters['step'] == 40
+    assert ros_log('bags:') and any('missing: no such bag' in line for line in ros_log('[ERROR]'))
+    g.spin_until(lambda: g.learner.core.counters['updates'] >= g.learner.core.due() > 0)
+    g.close()
+    again = graph(bags=[str(bag)])
+    assert again.stored() == 40 and again.learner.core.counters['step'] == 40, 'the bag came in once'
+
+
 def test_unknown_config_key_fails_at_startup(ros, tmp_path):
     with pytest.raises(ConfigError, match='batch_sise'):
         LearnerNode(parameter_overrides=[Parameter('configs', value=['a1', 'debug']),

@@ -54,6 +54,7 @@ from .envs import BadObservation
 INTERFACES = Path(__file__).parent / 'interfaces'
 STEP, ACTION = 'daydreamer_interfaces/msg/Step', 'daydreamer_interfaces/msg/Action'
 MODE_HOLD = 2   # daydreamer_interfaces/Action MODE_HOLD: the robot held; nothing to learn from
+IMPORTED = 'imported_bags.json'   # in the replay directory: bags converted into it, so a rerun adds nothing twice
 
 
 class BagError(ValueError):
@@ -82,6 +83,7 @@ class Summary:
     episodes: int = 0         # episodes started in replay
     breaks: collections.Counter = field(default_factory=collections.Counter)   # kind -> count
     problems: list = field(default_factory=list)    # the first message of each kind of break
+    skipped: list = field(default_factory=list)     # bags converted into this replay before (unchanged since)
     seconds: float = 0.0
 
     def __str__(self):
@@ -91,6 +93,8 @@ class Summary:
                 f'in {self.seconds:.1f} s ({rate:,.0f} rows/s)')
         if self.breaks:
             text += '; episodes broken: ' + ', '.join(f'{kind} {n}' for kind, n in sorted(self.breaks.items()))
+        if self.skipped:
+            text += f'; {len(self.skipped)} bag(s) imported before, skipped'
         return text
 
 
@@ -407,9 +411,10 @@ def convert(bags, directory, obs_space, act_space, robot='', namespace=None, chu
     Each bag is read on its own, in the order given (its episodes are new ones in replay); chunk files hold up to
     `chunk` rows (larger than the actor's: fewer files, which cost more than the rows in them). `robot`: the robot the
     spaces belong to (a Step of another robot is refused); `namespace`: which robot's topics when a bag holds
-    several (default: all, each its own replay stream). `fast` False reads every message with rosbags' general
-    deserializer (the same rows, slower). Returns a Summary; raises BagError at the first bag that cannot be
-    converted, after writing every row converted before it.
+    several (default: all, each its own replay stream). A bag already converted into `directory` (listed, with its
+    files' sizes and times, in its imported_bags.json) is skipped. `fast` False reads every message with rosbags'
+    general deserializer (the same rows, slower). Returns a Summary; raises BagError at the first bag that cannot
+    be converted, after writing every row converted before it.
     """
     from .replay import Replay
     paths = [Path(b) for b in bags]
@@ -421,14 +426,47 @@ def convert(bags, directory, obs_space, act_space, robot='', namespace=None, chu
     window = max(int(chunk), 1)
     replay = Replay(directory, 4 * window, 1, chunk=window, load=False)   # a writer: a few chunks in memory
     store = typestore(distro)
+    manifest = Path(directory) / IMPORTED
+    imported = _read_manifest(manifest)
     try:
         for path in paths:
+            key, identity = str(path.resolve()), _identity(path)
+            if imported.get(key, {}).get('identity') == identity:
+                summary.skipped.append(str(path))   # converted before, unchanged: its rows are in replay already
+                continue
+            rows = summary.rows
             _convert_bag(path, replay, store, summary, obs_space, act_space, robot, namespace, grace, max_gap,
                          progress, fast)
+            replay.flush()
+            imported[key] = {'identity': identity, 'rows': summary.rows - rows}
+            _write_manifest(manifest, imported)
     finally:
         replay.flush()
         summary.seconds = time.perf_counter() - start
     return summary
+
+
+def _identity(path):
+    """Return what tells a bag apart from an edited or re-recorded one: its files' names, sizes and times."""
+    files = sorted(p for p in ([path] if path.is_file() else path.rglob('*')) if p.is_file())
+    return [[p.name, p.stat().st_size, int(p.stat().st_mtime)] for p in files]
+
+
+def _read_manifest(path):
+    import json
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as e:
+        raise BagError(f'{path}: unreadable list of imported bags ({e}); move it away to import again') from e
+
+
+def _write_manifest(path, imported):
+    import json
+    temp = path.with_name(f'.{path.name}.tmp')
+    temp.write_text(json.dumps(imported, indent=1))
+    temp.replace(path)
 
 
 def _open(path, store):

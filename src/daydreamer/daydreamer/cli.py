@@ -29,6 +29,8 @@ The `daydreamer` command line.
   daydreamer bench learn --configs ... --task T --steps N --logdir DIR   learning curve: curve.csv, curve.png
   daydreamer import --bag BAG [--bag BAG ...] --logdir DIR       rosbag2 bags of a robot's step/action topics
                     [--configs ur5] [--namespace /ur5]            -> DIR/replay (then train there)
+  daydreamer offline --logdir DIR --updates N [--bag BAG ...]     train on DIR/replay (and bags) alone; then
+                                                                 train / learn / the learner node go on online
   daydreamer config [--configs ...] [--key value ...]            print the merged config
 
 Rerunning with the same logdir resumes; without --configs the logdir's config.yaml is used.
@@ -43,7 +45,7 @@ import sys
 
 from .config import Config, ConfigError, parse_args
 
-COMMANDS = ('train', 'act', 'learn', 'eval', 'bench', 'import', 'config')
+COMMANDS = ('train', 'act', 'learn', 'eval', 'bench', 'import', 'offline', 'config')
 
 
 def _parser():
@@ -65,7 +67,8 @@ def _parser():
     parser.add_argument('--steps', type=int, default=None,
                         help='train, act, learn, bench learn: env steps to run (the same as --run.steps N)')
     parser.add_argument('--bag', action='append', default=[], metavar='BAG',
-                        help='import: a rosbag2 bag (directory, .mcap or .db3), repeatable; read without ROS')
+                        help='import, offline: a rosbag2 bag (directory, .mcap or .db3), repeatable; read without ROS')
+    parser.add_argument('--updates', type=int, default=None, help='offline: updates to make (required)')
     parser.add_argument('--namespace', default=None,
                         help="import: the robot's namespace in the bags (default: every Step topic found)")
     parser.add_argument('--verbose', '-v', action='store_true')
@@ -110,6 +113,13 @@ def _run(args, config):
     logdir = args.logdir or str(Path('logdir') / config.task)
     if args.command == 'import':
         return _import(args, config, logdir)
+    if args.command == 'offline':
+        if not args.updates or args.updates < 1:
+            raise ConfigError('offline needs --updates N (N >= 1)')
+        if args.bag and _import(args, config, logdir):
+            return 1
+        loops.offline(config, logdir, args.updates)
+        return 0
     if args.command == 'train':
         print(config.pretty(), flush=True)
         loops.train(config, logdir)

@@ -124,6 +124,11 @@ def due_updates(step, config):
     return run.pretrain + int((step - run.train_fill) * run.train_ratio / rows_per_update)
 
 
+def offline_updates(counters):
+    """Return the updates `offline` made: on top of what the train ratio asks for the env steps, not counted in it."""
+    return int(counters.get('offline_updates', 0))
+
+
 def write_json(path, data):
     tmp = f'{path}.tmp'
     with open(tmp, 'w') as f:
@@ -375,7 +380,7 @@ class Learner:
         return len(rows)
 
     def due(self):
-        return due_updates(self.counters['step'], self.config)
+        return due_updates(self.counters['step'], self.config) + offline_updates(self.counters)
 
     def set_paused(self, paused):
         was, self.paused = self.paused, bool(paused)
@@ -686,14 +691,15 @@ def learn(config, logdir):
     stop = StopSignals()
     # run.steps is the actor's env-step budget here too: stop once the actor has reached it and the updates
     # due for it are done.
-    final_updates = due_updates(run.steps, config)
+    final_updates = due_updates(run.steps, config) + offline_updates(counters)
     try:
         while not stop and (counters['step'] < run.steps or counters['updates'] < final_updates):
             if time.monotonic() - last_scan > 0.5:
                 last_scan = time.monotonic()
                 replay.update()
                 counters['step'] = int(read_json(logdir / 'actor.json', {}).get('step', counters['step']))
-            if counters['updates'] >= due_updates(min(counters['step'], run.steps), config) or not replay.ready():
+            due = due_updates(min(counters['step'], run.steps), config) + offline_updates(counters)
+            if counters['updates'] >= due or not replay.ready():
                 time.sleep(0.05)
                 logger.progress(counters['updates'], actor_step=counters['step'], replay=len(replay), waiting=1)
                 continue
@@ -722,6 +728,64 @@ def learn(config, logdir):
     except KeyboardInterrupt:
         print('\ninterrupted: writing a checkpoint', flush=True)
     finally:
+        session.save()
+        weights.publish(agent, counters['updates'])
+        logger.close()
+        stop.restore()
+    return counters
+
+
+def offline(config, logdir, updates):
+    """
+    Train the world model and the actor-critic on the logdir's replay alone (e.g. bags brought in by `import`).
+
+    `updates` updates with a progress bar (rate, ETA, losses), checkpoints every `run.save_every` s and at the end,
+    policy weights as `learn` publishes them. `train`, `learn` and the learner node then continue from the logdir
+    online: the offline updates come on top of those the train ratio asks for (counters['offline_updates']).
+    """
+    from tqdm import tqdm
+    logdir = Path(logdir)
+    device = setup(config)
+    session = Session(config, logdir, device)
+    agent, replay, counters, run = session.agent, session.replay, session.counters, config.run
+    if not replay.ready():
+        raise SystemExit(f"error: {logdir / 'replay'} holds {len(replay):,} rows and no episode of "
+                         f'{max(config.replay_chunk, config.replay.minlen)} rows to train on (bring bags in first: '
+                         'daydreamer import --bag BAG)')
+    config.save(logdir / 'config.yaml')
+    weights, logger = Weights(logdir), Logger(logdir, console=False)
+    print(f"Training {config.task} offline in {logdir}: {counters['updates']:,} updates so far, {len(replay):,} "
+          f'replay rows in {replay.stats["replay_episodes"]:,} episodes', flush=True)
+    last_save = last_sync = time.monotonic()
+    metrics, start = {}, counters['updates']
+    stop = StopSignals()
+    bar = tqdm(total=updates, unit='update', desc='offline', dynamic_ncols=True, mininterval=1.0)
+    try:
+        while not stop and counters['updates'] - start < updates:
+            for k, v in agent.train(replay.sample(config.batch_size)).items():
+                metrics.setdefault(k, []).append(v)
+            counters['updates'] += 1
+            counters['offline_updates'] = offline_updates(counters) + 1
+            bar.update()
+            if counters['updates'] - start == 1 or time.monotonic() - last_sync > run.sync_every:
+                weights.publish(agent, counters['updates'])
+                last_sync = time.monotonic()
+            if time.monotonic() - last_save > run.save_every:
+                session.save()
+                last_save = time.monotonic()
+            if len(metrics.get('model_loss', ())) >= 10:
+                means = {k: float(np.mean(v)) for k, v in metrics.items()}
+                bar.set_postfix({k: f'{means[k]:.3g}' for k in ('model_loss', 'actor_loss', 'critic_loss')
+                                 if k in means}, refresh=False)
+                logger.add(means, prefix='train')
+                logger.write(counters['updates'])
+                metrics = {}
+        if stop:
+            print(f'\n{stop.received}: stopping: writing a checkpoint', flush=True)
+    except KeyboardInterrupt:
+        print('\ninterrupted: writing a checkpoint', flush=True)
+    finally:
+        bar.close()
         session.save()
         weights.publish(agent, counters['updates'])
         logger.close()

@@ -204,7 +204,36 @@ def test_cli_import_writes_the_replay_train_reads(spaces, tmp_path, capsys):
     from daydreamer.replay import Replay
     replay = Replay(tmp_path / 'run' / 'replay', 1000, 8)
     assert len(replay) == 60 and replay.ready()
+    # again: the bag is in replay already (imported_bags.json), nothing is added twice
+    assert cli.main(['import', '--bag', str(bag), '--configs', 'a1', '--task', 'a1_dummy', '--logdir',
+                     str(tmp_path / 'run')]) == 0
+    assert '0 rows' in capsys.readouterr().out and len(Replay(tmp_path / 'run' / 'replay', 1000, 8)) == 60
     assert cli.main(['import', '--configs', 'a1', '--task', 'a1_dummy', '--logdir', str(tmp_path / 'x')]) == 2
     code = cli.main(['import', '--bag', str(tmp_path / 'missing'), '--configs', 'a1', '--task', 'a1_dummy',
                      '--logdir', str(tmp_path / 'y')])
     assert code == 1 and 'no such bag' in capsys.readouterr().err
+
+
+def test_offline_trains_on_imported_bags_and_online_training_goes_on_from_there(spaces, tmp_path, capsys):
+    from daydreamer import loops
+    from daydreamer.config import parse_args
+    obs_space, act_space = spaces['a1']
+    steps, actions = session(obs_space, act_space, [40, 40])
+    bag = write(tmp_path / 'bag', 'a1', steps, actions)
+    args = ['--configs', 'a1', 'debug', '--task', 'a1_dummy', '--threads', '1', '--run.save_every', '1000']
+    run = tmp_path / 'run'
+    assert cli.main(['offline', *args, '--logdir', str(run)]) == 2, 'offline needs --updates'
+    with pytest.raises(SystemExit, match='no episode of'):
+        cli.main(['offline', *args, '--logdir', str(run), '--updates', '2'])
+    assert cli.main(['offline', *args, '--logdir', str(run), '--updates', '3', '--bag', str(bag)]) == 0
+    assert '80 rows in 2 episodes' in capsys.readouterr().out
+    config = parse_args(args)[0]
+    with loops.make_env(config) as env:
+        learner = loops.Learner(config, run, 'cpu', env)
+    counters = learner.counters
+    assert learner.session.resumed and counters['updates'] == counters['offline_updates'] == 3
+    assert sorted(p.name for p in (run / 'weights').iterdir())[-1].endswith('000000000003.safetensors')
+    # online, the train ratio asks for updates per env step on top of the offline ones
+    counters['step'] = step = config.run.train_fill + 10 * config.batch_size * config.replay_chunk
+    assert loops.due_updates(step, config) > 3
+    assert learner.due() - counters['updates'] == loops.due_updates(step, config)

@@ -137,6 +137,8 @@ def agent_arguments(default_robot):
                               description=f"ros2 bag record (mcap) of {', '.join(RECORDED)} into <logdir>/bags"),
         DeclareLaunchArgument('record_topics', default_value='',
                               description="more topics to record, e.g. '/joint_states /camera/image_raw'"),
+        DeclareLaunchArgument('bags', default_value='',
+                              description='learner: rosbag2 bags of this robot to train on too (daydreamer import)'),
     ]
 
 
@@ -149,7 +151,7 @@ def agent_includes(use_sim_time, driver):
     agent = dict(common, configs=Arg('configs'), overrides=Arg('overrides'), task=Arg('task'))
     return [
         include('learner.launch.py', IfCondition(Arg('learner')), **agent, logdir=Arg('logdir'),
-                device=Arg('learner_device')),
+                device=Arg('learner_device'), bags=Arg('bags')),
         include('actor.launch.py', **agent, device=Arg('actor_device'), mode=Arg('mode'), driver=driver),
         include('rviz.launch.py', IfCondition(Arg('rviz')), **common),
         OpaqueFunction(function=recorder),

@@ -37,7 +37,9 @@ Services: ~/save_checkpoint (SaveCheckpoint), ~/set_learning (SetLearning: pause
 
 Parameters: configs (string[]), overrides (string, CLI fragment such as '--batch_size 16'), task (string,
 '' = the config's; only its spaces are used, e.g. 'a1_dummy'), logdir (string), device (string), weights_period,
-train_ratio (0.0 = the config's run.train_ratio), imagination_period, metrics_period (double s).
+train_ratio (0.0 = the config's run.train_ratio), imagination_period, metrics_period (double s), bags (string[]:
+rosbag2 bags of the robot's step/action topics to bring into replay before training, as `daydreamer import` does;
+a bag imported into this logdir before is skipped, a bad one is logged and the others are used).
 
 A restart resumes from the logdir (replay, checkpoint, the weights version, which is the update count, and the
 position of every actor stream, kept in experience_streams.json with each checkpoint, so batches resent after a
@@ -78,7 +80,11 @@ class LearnerNode(Node):
         device = loops.setup(config)
         obs_space, act_space = exchange.spaces(config, p['task'])
         logdir = Path(p['logdir']).expanduser()
+        # [''] for none: an empty list would leave the parameter's type open
+        bags = [b for b in self.declare_parameter('bags', ['']).value if b]
+        preloaded = self._preload(bags, config, logdir, obs_space, act_space)
         self.core = loops.Learner(config, logdir, device, SimpleNamespace(obs_space=obs_space, act_space=act_space))
+        self.core.counters['step'] += preloaded   # experience like the actors': the train ratio counts it
         config.save(logdir / 'config.yaml')
         self.config_yaml = (logdir / 'config.yaml').read_text()
         self.obs_space, self.act_space = obs_space, act_space
@@ -113,6 +119,23 @@ class LearnerNode(Node):
             f"learner: {'resuming' if self.core.session.resumed else 'starting'} in {logdir} on {device}: "
             f"{counters['updates']} updates, {len(self.core.replay)} replay rows, train ratio "
             f"{config.run.train_ratio}, spaces of '{p['task'] or config.task}'")
+
+    def _preload(self, paths, config, logdir, obs_space, act_space):
+        """Bring the `bags` into replay (the Learner loads them with the rest of it); return the rows added."""
+        from daydreamer import bags, robots
+        robot, added = config.task.split('_', 1)[0], 0
+        for path in paths:   # one by one: a bad bag is reported and the others still come in
+            try:
+                summary = bags.convert([Path(path).expanduser()], logdir / 'replay', obs_space, act_space,
+                                       robot=robot if robot in robots.registry() else '')
+            except bags.BagError as e:
+                self.get_logger().error(f'bags: {e}')
+                continue
+            for problem in summary.problems:
+                self.get_logger().warning(f'bags: {problem}')
+            self.get_logger().info(f'bags: {summary}')
+            added += summary.rows
+        return added
 
     # -------------------------------------------------------------------------------------------- experience
 

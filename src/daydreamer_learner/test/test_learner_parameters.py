@@ -34,7 +34,8 @@ def test_contract_parameters(ros, tmp_path):
         expected = {'configs': Parameter.Type.STRING_ARRAY, 'overrides': Parameter.Type.STRING,
                     'task': Parameter.Type.STRING, 'logdir': Parameter.Type.STRING, 'device': Parameter.Type.STRING,
                     'weights_period': Parameter.Type.DOUBLE, 'train_ratio': Parameter.Type.DOUBLE,
-                    'imagination_period': Parameter.Type.DOUBLE, 'metrics_period': Parameter.Type.DOUBLE}
+                    'imagination_period': Parameter.Type.DOUBLE, 'metrics_period': Parameter.Type.DOUBLE,
+                    'bags': Parameter.Type.STRING_ARRAY}
         for name, kind in expected.items():
             assert node.get_parameter(name).type_ == kind, name
         assert node.get_parameter('weights_period').value == 10.0
