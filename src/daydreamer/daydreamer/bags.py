@@ -628,6 +628,38 @@ class Writer:
         self.writer.write(connection, int(round(stamp * 1e9)), self.store.serialize_cdr(message, msgtype))
 
 
+def export(directory, out, robot, namespace=None, control_period=0.05, storage='mcap', start=0.0):
+    """
+    Write the episodes of a replay directory as a bag of a bridge's Steps and the actor's Actions; return the rows.
+
+    Each row becomes a Step (its observation, reward and flags; episode and step indices counted from 0) and an
+    Action answering it with the next row's action (the last row of an episode: zeros), `control_period` seconds
+    apart from `start` (bag and header time), so `import` gives the same rows back and Foxglove, PlotJuggler or
+    rviz show the episodes. `namespace` defaults to '/<robot>'.
+    """
+    from .replay import read_episodes
+    namespace = '/' + (namespace if namespace is not None else robot).strip('/')
+    prefix = namespace.rstrip('/')
+    rows, index, t = 0, 0, float(start)
+    out = Path(out)
+    if out.exists():
+        raise BagError(f'{out}: exists; choose a new name for the bag')
+    with Writer(out, storage=storage) as writer:
+        store = writer.store
+        for episode, data in enumerate(read_episodes(directory)):
+            actions = data['action']
+            for k in range(len(actions)):
+                obs = {key: value[k] for key, value in data.items() if key != 'action'}
+                answer = actions[k + 1] if k + 1 < len(actions) else np.zeros_like(actions[k])
+                writer.write(f'{prefix}/step', STEP, step_message(store, obs, robot=robot, episode=episode,
+                                                                  step=index, stamp=t,
+                                                                  control_period=control_period), t)
+                writer.write(f'{prefix}/action', ACTION, action_message(store, answer, episode=episode, step=index,
+                                                                        stamp=t + 1e-3), t + 1e-3)
+                index, rows, t = index + 1, rows + 1, t + control_period
+    return rows
+
+
 # ------------------------------------------------------------------------------------------------ helpers
 
 

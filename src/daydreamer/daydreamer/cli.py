@@ -31,6 +31,7 @@ The `daydreamer` command line.
                     [--configs ur5] [--namespace /ur5]            -> DIR/replay (then train there)
   daydreamer offline --logdir DIR --updates N [--bag BAG ...]     train on DIR/replay (and bags) alone; then
                                                                  train / learn / the learner node go on online
+  daydreamer export --logdir DIR --out BAG [--storage sqlite3]   DIR/replay -> a bag (mcap) of Steps and Actions
   daydreamer config [--configs ...] [--key value ...]            print the merged config
 
 Rerunning with the same logdir resumes; without --configs the logdir's config.yaml is used.
@@ -45,7 +46,7 @@ import sys
 
 from .config import Config, ConfigError, parse_args
 
-COMMANDS = ('train', 'act', 'learn', 'eval', 'bench', 'import', 'offline', 'config')
+COMMANDS = ('train', 'act', 'learn', 'eval', 'bench', 'import', 'offline', 'export', 'config')
 
 
 def _parser():
@@ -69,6 +70,8 @@ def _parser():
     parser.add_argument('--bag', action='append', default=[], metavar='BAG',
                         help='import, offline: a rosbag2 bag (directory, .mcap or .db3), repeatable; read without ROS')
     parser.add_argument('--updates', type=int, default=None, help='offline: updates to make (required)')
+    parser.add_argument('--out', help='export: the bag to write (a new directory)')
+    parser.add_argument('--storage', choices=('mcap', 'sqlite3'), default='mcap', help='export: the bag format')
     parser.add_argument('--namespace', default=None,
                         help="import: the robot's namespace in the bags (default: every Step topic found)")
     parser.add_argument('--verbose', '-v', action='store_true')
@@ -113,6 +116,8 @@ def _run(args, config):
     logdir = args.logdir or str(Path('logdir') / config.task)
     if args.command == 'import':
         return _import(args, config, logdir)
+    if args.command == 'export':
+        return _export(args, config, logdir)
     if args.command == 'offline':
         if not args.updates or args.updates < 1:
             raise ConfigError('offline needs --updates N (N >= 1)')
@@ -158,6 +163,25 @@ def _import(args, config, logdir):
     for problem in summary.problems:
         print(f'warning: {problem}', file=sys.stderr)
     print(f"{summary} -> {Path(logdir) / 'replay'}")
+    return 0
+
+
+def _export(args, config, logdir):
+    from . import bags, robots
+    if not args.out:
+        raise ConfigError('export needs --out BAG (a new directory)')
+    replay = Path(logdir) / 'replay'
+    if not replay.is_dir():
+        raise ConfigError(f'export: {replay} does not exist')
+    robot = config.task.split('_', 1)[0]
+    period = 1.0 / robots.get(robot).control_rate if robot in robots.registry() else 0.05
+    try:
+        rows = bags.export(replay, args.out, robot, namespace=args.namespace, control_period=period,
+                           storage=args.storage)
+    except bags.BagError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 1
+    print(f'{rows:,} rows of {replay} -> {args.out} ({args.storage})')
     return 0
 
 

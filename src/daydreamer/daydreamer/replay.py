@@ -80,6 +80,34 @@ def _mismatch(spec, arrays, rows=None):
     return None
 
 
+def read_episodes(directory):
+    """
+    Yield {key: rows} of each episode of a replay directory, in the order they were written, one at a time.
+
+    For readers of whole replays (`daydreamer export`); unreadable chunk files are skipped with a warning, and an
+    episode's rows stop at its first missing or unreadable chunk.
+    """
+    chunks = collections.defaultdict(list)
+    for name in os.listdir(directory):
+        match = _NAME.match(name)
+        if match:
+            stamp, uid, seq, _ = match.groups()
+            chunks[uid].append((int(seq), stamp, name))
+    for uid in sorted(chunks, key=lambda u: min(stamp for _, stamp, _ in chunks[u])):
+        parts = []
+        for expected, (seq, _, name) in enumerate(sorted(chunks[uid])):
+            try:
+                if seq != expected:
+                    raise ValueError(f'chunk {expected} is missing')
+                with np.load(os.path.join(directory, name), allow_pickle=False) as npz:
+                    parts.append({k: npz[k] for k in npz.files})
+            except Exception as e:   # truncated, bad zip, pickled objects, a gap
+                log.warning('replay episode %s: stops before %s (%s: %s)', uid, name, type(e).__name__, e)
+                break
+        if parts and all(set(p) == set(parts[0]) for p in parts):
+            yield {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
 class _Episode:
     """
     Rows [lo, n) of one episode (or of a segment of it after a gap) in preallocated per-key arrays.

@@ -237,3 +237,20 @@ def test_offline_trains_on_imported_bags_and_online_training_goes_on_from_there(
     counters['step'] = step = config.run.train_fill + 10 * config.batch_size * config.replay_chunk
     assert loops.due_updates(step, config) > 3
     assert learner.due() - counters['updates'] == loops.due_updates(step, config)
+
+
+@pytest.mark.parametrize('robot', ['a1', 'ur5'])
+def test_export_writes_a_bag_that_imports_to_the_same_rows(spaces, tmp_path, robot):
+    obs_space, act_space = spaces[robot]
+    steps, actions = session(obs_space, act_space, [30, 12], seed=5)
+    bags.convert([write(tmp_path / 'bag', robot, steps, actions)], tmp_path / 'replay', obs_space, act_space)
+    out = tmp_path / 'exported'
+    code = cli.main(['export', '--configs', robot, '--task', f'{robot}_dummy', '--logdir', str(tmp_path),
+                     '--out', str(out)])
+    assert code == 0 and list(out.glob('*.mcap'))
+    summary = bags.convert([out], tmp_path / 'again', obs_space, act_space, robot=robot)
+    assert (summary.rows, summary.episodes, dict(summary.breaks)) == (42, 2, {}), summary
+    for a, b in zip(replay_rows(tmp_path / 'replay'), replay_rows(tmp_path / 'again')):
+        assert set(a) == set(b) and all(np.array_equal(a[k], b[k]) for k in a)
+    assert cli.main(['export', '--configs', robot, '--task', f'{robot}_dummy', '--logdir', str(tmp_path),
+                     '--out', str(out)]) == 1, 'an existing bag is not overwritten'
