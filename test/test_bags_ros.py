@@ -4,7 +4,8 @@ record:=true on real ROS 2: `ros2 bag record` (rosbag2, mcap) of a twin's graph,
 `a1_sim.launch.py record:=true learner:=false` runs the sim node, bridge, actor and the recorder; a probe watches
 the Steps and Actions. After Ctrl-C the bag under <logdir>/bags converts (daydreamer.bags, without ROS) into the
 rows the actor stored: each row's observation is a Step the probe saw, in order, and its action the Action that
-answered the Step before it.
+answered the Step before it. Then `daydreamer offline` trains on them (tiny networks) and `daydreamer eval` runs
+the result in the twin (the MuJoCo A1).
 """
 
 from pathlib import Path
@@ -13,7 +14,7 @@ import numpy as np
 from test_launch_graph import Launch, Probe, write_parameter_files
 
 
-def test_record_a_twin_graph_and_import_the_bag(tmp_path):
+def test_record_a_twin_graph_import_the_bag_train_offline_and_evaluate(tmp_path):
     from daydreamer import bags, exchange
     from daydreamer.config import load_config
     from daydreamer_interfaces.msg import Action, Step
@@ -63,3 +64,16 @@ def test_record_a_twin_graph_and_import_the_bag(tmp_path):
             before = seen[first + k - 1]
             assert np.allclose(rows['action'][k], np.asarray(answered[(before.episode, before.step)].action)), k
     assert rows['is_first'][0] and not rows['action'][0].any()
+
+    # train offline on the imported rows (tiny networks), then evaluate the result in the twin
+    from daydreamer import cli
+    from daydreamer.config import parse_args
+    run = tmp_path / 'run'
+    args = ['--configs', 'a1', 'debug', '--rssm.deter', '16', '--rssm.units', '16', '--rssm.stoch', '4',
+            '--rssm.classes', '4', '--batch_size', '2', '--replay_chunk', '8', '--threads', '1',
+            '--env.length', '50']
+    assert cli.main(['offline', *args, '--logdir', str(run), '--bag', str(bag), '--updates', '5']) == 0
+    config = parse_args(args)[0]
+    from daydreamer import loops
+    result = loops.evaluate(config, run, episodes=1)
+    assert result['source'] == 'checkpoint' and result['updates'] == 5 and np.isfinite(result['return_mean'])
