@@ -50,6 +50,7 @@ import numpy as np
 
 from . import messages
 from .envs import BadObservation
+from .robots import bridge
 
 INTERFACES = Path(__file__).parent / 'interfaces'
 STEP, ACTION = 'daydreamer_interfaces/msg/Step', 'daydreamer_interfaces/msg/Action'
@@ -197,8 +198,96 @@ class _Stream:
         return None
 
 
+class _DriverStream:
+    """A robot's driver topics -> replay rows through its task (`daydreamer.bag_drivers`: the alignment rules)."""
+
+    def __init__(self, converter, namespace, bag, replay, worker, summary, spec, grace):
+        self.converter, self.namespace, self.bag, self.replay, self.worker = converter, namespace, bag, replay, worker
+        self.summary, self.period, self.length = summary, 1.0 / spec.control_rate, int(spec.episode_length)
+        self.stale, self.space = float(spec.stale_timeout), spec.act_space
+        self.next, self.seen, self.rows, self.count = None, {}, [], 0   # count: rows of the open episode
+
+    def on_message(self, t, topic, msg):
+        while self.next is not None and t > self.next:
+            self._step(self.next)
+            self.next += self.period
+        problem = self.converter.on(topic, msg)
+        if problem:
+            return self._break('bad driver data', f'{self.namespace}/{topic} at {t:.3f} s dropped: {problem}')
+        self.seen[topic] = t
+        if self.next is None and all(name in self.seen for name in self.converter.required):
+            self.next = t   # step 0 sees this message and every one before it
+
+    def finish(self):
+        self._flush()   # a step after the bag's last message is not taken: the bag does not reach its time
+
+    def _step(self, t):
+        stale = [name for name in self.converter.required if t - self.seen[name] > self.stale]
+        if stale:
+            return self._break('stale', f"no {', '.join(stale)} for over {self.stale} s at {t:.3f} s")
+        try:
+            obs, reward, action = self.converter.step(first=self.count == 0)
+        except bridge.MissingJoints as e:
+            raise BagError(f'{self.bag}: {self.namespace}/joint_states: {e} (a bag of another robot, or joints '
+                           'named otherwise by its driver?)') from e
+        if action is None:
+            return self._break('no command', f'nothing commanded yet at {t:.3f} s: no action to learn from')
+        first, last = self.count == 0, self.count + 1 == self.length
+        row = dict(obs, reward=reward, is_first=np.bool_(first), is_last=np.bool_(last), is_terminal=np.bool_(False),
+                   action=np.zeros(self.space.shape, self.space.dtype) if first else action)
+        self.rows.append(row)
+        self.summary.steps += 1
+        self.summary.rows += 1
+        self.summary.episodes += first
+        self.count = 0 if last else self.count + 1
+        if last or len(self.rows) >= self.replay.chunk:
+            self._flush()
+
+    def _break(self, kind, detail):
+        self.summary.breaks[kind] += 1
+        if self.summary.breaks[kind] == 1:
+            self.summary.problems.append(f'{self.bag}: {detail}; a new episode starts after it (further ones '
+                                         'counted)')
+        self._flush()
+        self.count = 0   # the open episode ends here, cut short (no is_last); the next row starts one
+
+    def _flush(self):
+        if self.rows:
+            rows, self.rows = self.rows, []
+            self.replay.add_rows({k: np.stack([r[k] for r in rows]) for k in rows[0]}, worker=self.worker)
+
+
 def _stamp(msg):
     return msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+
+
+def _convert_driver_bag(path, reader, replay, summary, robot, found, grace, progress):
+    from . import robots
+    converter_class, topics = found
+    namespace = _namespace_of(topics)
+    stream = _DriverStream(converter_class(), namespace, str(path), replay, (str(path), namespace), summary,
+                           robots.get(robot), grace)
+    summary.namespaces.setdefault(namespace or '/', f'{robot}, driver topics')
+    connections = [c for c in reader.connections if c.topic in topics]
+    bar = _bar(progress, sum(c.msgcount for c in connections), path)
+    try:
+        for connection, timestamp, raw in reader.messages(connections=connections):
+            try:
+                msg = reader.deserialize(raw, connection.msgtype)
+            except Exception as e:
+                raise BagError(f'{path}: {connection.topic} ({connection.msgtype}) at {timestamp * 1e-9:.3f} s '
+                               f'cannot be read: {type(e).__name__}: {e}') from e
+            stream.on_message(timestamp * 1e-9, topics[connection.topic], msg)
+            bar.update()
+    finally:
+        bar.close()
+        stream.finish()
+
+
+def _namespace_of(topics):
+    """Return the namespace of a converter's {bag topic: relative name}: the bag topic without the name."""
+    topic, name = next(iter(topics.items()))
+    return topic[:-len(name)].rstrip('/')
 
 
 # ------------------------------------------------------------------------------------------------ decoding
@@ -500,7 +589,8 @@ def _streams(path, reader, store, replay, summary, obs_space, act_space, robot, 
         found = {wanted: found[wanted]}
     if not found:
         topics = ', '.join(f'{c.topic} ({c.msgtype})' for c in reader.connections) or 'none'
-        raise BagError(f"{path}: no {STEP} topic (a bridge's `step`); topics: {topics}")
+        raise BagError(f"{path}: no {STEP} topic (a bridge's `step`) and no driver topics this robot's conversion "
+                       f"reads{f' ({robot})' if robot else ''}; topics: {topics}")
     by_topic = {}
     for ns, (step_topic, action_topic) in sorted(found.items()):
         if action_topic is None:
@@ -519,6 +609,11 @@ def _convert_bag(path, replay, store, summary, obs_space, act_space, robot, name
                  fast):
     reader = _open(path, store)
     try:
+        if not namespaces(reader.connections):
+            from . import bag_drivers
+            found = bag_drivers.find(robot, reader.connections, namespace)
+            if found is not None:
+                return _convert_driver_bag(path, reader, replay, summary, robot, found, grace, progress)
         by_topic = _streams(path, reader, store, replay, summary, obs_space, act_space, robot, namespace, grace,
                             max_gap, fast)
         connections = [c for c in reader.connections if c.topic in by_topic]

@@ -254,3 +254,85 @@ def test_export_writes_a_bag_that_imports_to_the_same_rows(spaces, tmp_path, rob
         assert set(a) == set(b) and all(np.array_equal(a[k], b[k]) for k in a)
     assert cli.main(['export', '--configs', robot, '--task', f'{robot}_dummy', '--logdir', str(tmp_path),
                      '--out', str(out)]) == 1, 'an existing bag is not overwritten'
+
+
+# ------------------------------------------------------------------------------------------------ driver topics
+
+
+def a1_driver_bag(path, seconds=3.0, joint_rate=100.0, imu_gap=None, names=None, start=50.0):
+    """
+    Write an A1 ros2_control bag: joint_states and IMU at `joint_rate`, position commands at 50 Hz, in /a1.
+
+    Joint positions identify their message: INIT_POSE + 1e-4 * (message number); commands: 0.3 rad off it.
+    """
+    from daydreamer.robots import a1
+    store = bags.typestore()
+    types = store.types
+    JointState, Imu, Float64MultiArray = (types[f'{m}'] for m in (
+        'sensor_msgs/msg/JointState', 'sensor_msgs/msg/Imu', 'std_msgs/msg/Float64MultiArray'))
+    Quaternion, Vector3 = types['geometry_msgs/msg/Quaternion'], types['geometry_msgs/msg/Vector3']
+    MultiArrayLayout = types['std_msgs/msg/MultiArrayLayout']
+    order = list(names or a1.JOINT_NAMES)[::-1]   # the broadcaster's own order, not ours
+    records = []
+    for i in range(int(seconds * joint_rate)):
+        t = start + i / joint_rate
+        q = a1.INIT_POSE + 1e-4 * i
+        position = [q[list(a1.JOINT_NAMES).index(n)] if n in a1.JOINT_NAMES else 0.0 for n in order]
+        header = bags._header(store, t)
+        records.append((t, '/a1/joint_states', 'sensor_msgs/msg/JointState', JointState(
+            header=header, name=order, position=np.array(position), velocity=np.zeros(12), effort=np.zeros(12))))
+        if imu_gap is None or not imu_gap[0] <= t - start < imu_gap[1]:
+            records.append((t + 1e-4, '/a1/imu_sensor_broadcaster/imu', 'sensor_msgs/msg/Imu', Imu(
+                header=header, orientation=Quaternion(x=0.0, y=0.0, z=0.0, w=1.0), orientation_covariance=np.zeros(9),
+                angular_velocity=Vector3(x=0.1, y=0.0, z=0.0), angular_velocity_covariance=np.zeros(9),
+                linear_acceleration=Vector3(x=0.0, y=0.0, z=9.81), linear_acceleration_covariance=np.zeros(9))))
+    for i in range(int(seconds * 50)):
+        t = start + i / 50 + 0.005
+        records.append((t, '/a1/forward_position_controller/commands', 'std_msgs/msg/Float64MultiArray',
+                        Float64MultiArray(layout=MultiArrayLayout(dim=[], data_offset=0),
+                                          data=a1.INIT_POSE + 0.3 + 1e-3 * i)))
+    with bags.Writer(path, store=store) as writer:
+        for t, topic, msgtype, msg in sorted(records, key=lambda r: r[0]):
+            writer.write(topic, msgtype, msg, t)
+    return path
+
+
+def test_a1_driver_topics_go_through_the_task_at_the_control_rate(spaces, tmp_path):
+    from daydreamer.robots import a1
+    obs_space, act_space = spaces['a1']
+    bag = a1_driver_bag(tmp_path / 'bag', seconds=14.0)
+    summary = bags.convert([bag], tmp_path / 'replay', obs_space, act_space, robot='a1')
+    assert summary.namespaces == {'/a1': 'a1, driver topics'}, summary
+    assert summary.episodes == 2, summary
+    first, second = sorted(replay_rows(tmp_path / 'replay'), key=lambda e: -len(e['reward']))
+    assert summary.rows == len(first['reward']) + len(second['reward']) == 279, summary
+    assert len(first['reward']) == a1.EPISODE_LENGTH and first['is_last'][-1] and not first['is_last'][:-1].any()
+    rows = {k: np.concatenate([first[k], second[k]]) for k in first}
+    # step j is at t0 + j / 20 s, t0 = 50.0001 s (the first IMU message completes the topics); step 0 makes no row
+    # (no command yet: counted); row k is step j = k + 1, and sees joint message number 5 j (100 Hz), whose
+    # positions tell which one it is
+    assert dict(summary.breaks) == {'no command': 1}, summary
+    j = np.arange(len(rows['reward'])) + 1
+    seen = np.rint((rows['vector'][:, 4:] - a1.INIT_POSE) / 1e-4)
+    assert (seen == (5 * j)[:, None]).all(), 'zero-order hold at the step times'
+    # the action that led to row k: the newest command at its step (50 Hz, logged 5 ms after each 20 ms)
+    newest = np.floor((j * 0.05 + 1e-4 - 0.005) / 0.02).astype(int)
+    expected = np.stack([a1.normalize_action(a1.INIT_POSE + 0.3 + 1e-3 * i) for i in newest])
+    assert np.allclose(rows['action'][1:a1.EPISODE_LENGTH], expected[1:a1.EPISODE_LENGTH], atol=1e-6)
+    assert not rows['action'][0].any() and not rows['action'][a1.EPISODE_LENGTH].any(), 'zeros at is_first'
+    assert np.allclose(rows['vector'][:, 2], 0.1), 'the IMU rate'
+    assert np.isfinite(rows['reward']).all() and rows['reward'][0] == 0
+
+
+def test_a1_driver_bags_stale_topics_mismatched_joints_and_other_robots(spaces, tmp_path):
+    obs_space, act_space = spaces['a1']
+    bag = a1_driver_bag(tmp_path / 'gap', seconds=3.0, imu_gap=(1.0, 1.5))
+    summary = bags.convert([bag], tmp_path / 'r0', obs_space, act_space, robot='a1')
+    assert summary.breaks['stale'] >= 5 and summary.episodes == 2, summary
+    assert any('imu_sensor_broadcaster/imu for over 0.1 s' in p for p in summary.problems), summary.problems
+    renamed = a1_driver_bag(tmp_path / 'renamed', seconds=1.0, names=[f'leg_{i}' for i in range(12)])
+    with pytest.raises(bags.BagError, match=r'renamed: /a1/joint_states: .*lacks 12 of the 12 joints.*FR_hip_joint'):
+        bags.convert([renamed], tmp_path / 'r1', obs_space, act_space, robot='a1')
+    ur5_obs, ur5_act = spaces['ur5']
+    with pytest.raises(bags.BagError, match=r'no driver topics .*\(ur5\); topics: /a1/joint_states'):
+        bags.convert([bag], tmp_path / 'r2', ur5_obs, ur5_act, robot='ur5')

@@ -104,6 +104,12 @@ def unnormalize_action(action):
     return action
 
 
+def normalize_action(target):
+    """Return the action (12 in [-1, 1], float32) whose joint targets are `target` (rad), as unnormalize_action."""
+    action = (np.asarray(target, np.float64).reshape(NUM_JOINTS) - TARGET_LOW) / _HALF_SPAN - 1.0
+    return np.clip(action, -1.0, 1.0).astype(np.float32)
+
+
 def normalize_angles(angles):
     """Invert `unnormalize_action` (not clipped): joint angles (rad) -> normalised units."""
     return 2.0 * (np.asarray(angles, np.float64) - TARGET_LOW) / (TARGET_HIGH - TARGET_LOW) - 1.0
