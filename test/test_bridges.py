@@ -35,9 +35,10 @@ from std_msgs.msg import Float64MultiArray, String
 from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
 
+from daydreamer import robots
 from daydreamer.envs import make
 from daydreamer.envs.arm import CONFIGS
-from daydreamer.robots import a1, arm, sphero, unitree
+from daydreamer.robots import a1, sphero, unitree
 
 
 NS = '/robot'
@@ -488,7 +489,7 @@ def test_arm_bridge_steps_and_moves_on_discrete_actions(rig, robot):
     assert fits(first, robot)['image'].shape == (64, 64, 3)
     xy = np.array([vectors(s)['cartesian_position'][:2] for s in r.steps])
     assert np.abs(np.diff(xy, axis=0)).max() > 0.02, 'the tool moves between Steps'
-    driver = arm.DRIVERS[robot]
+    driver = robots.get(robot).driver
     if robot == 'ur5':   # streamed targets
         assert len(r.commands) > 4 and all(len(c.data) == 6 for c in r.commands) and not r.trajectories
     else:   # one trajectory per move, every joint named
@@ -552,7 +553,7 @@ def test_arm_bridge_merges_the_arm_and_the_gripper_from_separate_joint_state_mes
     while not r.steps:
         assert time.monotonic() < deadline, f'no Step from split joint states: {r.warnings("")}'
         # the gripper first: an arm message before any gripper message rightly reports the gripper joint missing
-        joints.publish(JointState(name=[arm.DRIVERS['ur5'].gripper_joint], position=[0.0]))
+        joints.publish(JointState(name=[robots.get('ur5').driver.gripper_joint], position=[0.0]))
         joints.publish(JointState(name=shuffled, position=[0.1 * i for i in range(6)]))
         rgb.publish(images.to_msg(np.zeros((480, 640, 3), np.uint8), 'bgr8'))
         r.spin(0.05)

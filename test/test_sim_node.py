@@ -24,7 +24,8 @@ from sphero_interfaces.msg import RawMotorCommand
 from std_msgs.msg import Float64MultiArray
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
-from daydreamer.robots import a1, arm
+from daydreamer import robots
+from daydreamer.robots import a1
 
 
 NS = '/robot'
@@ -32,7 +33,7 @@ COMMANDS = '/robot/forward_position_controller/commands'
 DRIVER = {   # robot -> (published {topic: type}, subscribed {topic: type}), besides /clock
     'a1': ({'/robot/joint_states': JointState, '/robot/imu_sensor_broadcaster/imu': Imu},
            {COMMANDS: Float64MultiArray}),
-    # the arms: the real drivers' controllers (daydreamer.robots.arm.DRIVERS); their grippers are action servers
+    # the arms: the real drivers' controllers (daydreamer.robots.get(robot).driver); their grippers are action servers
     'ur5': ({'/robot/joint_states': JointState, '/robot/camera/image_raw': Image}, {COMMANDS: Float64MultiArray}),
     'xarm': ({'/robot/joint_states': JointState, '/robot/camera/image_raw': Image,
               '/robot/camera/depth/image_raw': Image},
@@ -110,7 +111,8 @@ def rig(ros):
 def joint_names(robot):
     if robot == 'a1':
         return list(a1.JOINT_NAMES)
-    return list(arm.DRIVERS[robot].joints) + [arm.DRIVERS[robot].gripper_joint]
+    driver = robots.get(robot).driver
+    return list(driver.joints) + [driver.gripper_joint]
 
 
 @pytest.mark.parametrize('robot', ['a1', 'ur5', 'xarm', 'sphero'])
@@ -157,7 +159,7 @@ def test_sim_publishes_exactly_the_driver_topics(rig, robot):
 
     def servers():   # by name: earlier tests' nodes of the same name may linger in the graph on a busy machine
         return dict(get_action_names_and_types(r.node))
-    gripper_action = f'{NS}/{arm.DRIVERS[robot].gripper_action}'
+    gripper_action = f'{NS}/{robots.get(robot).driver.gripper_action}'
     r.spin_until(lambda: gripper_action in servers(), what=f'the action server {gripper_action}')
     actions = servers()
     assert actions[gripper_action] == [{'ur5': 'control_msgs/action/ParallelGripperCommand',
@@ -203,7 +205,7 @@ def test_a1_sim_follows_joint_commands_and_drops_bad_ones(rig, ros_log):
 def test_arm_sim_follows_joint_and_gripper_commands(rig, robot):
     """A goal of the gripper action; then UR5 forward_position_controller targets, xArm a JointTrajectory."""
     from rclpy.action import ActionClient
-    driver = arm.DRIVERS[robot]
+    driver = robots.get(robot).driver
     r = rig(robot)
     r.spin_until(lambda: len(r.received.get('/robot/joint_states', [])) >= 5, what='joint_states')
     start = np.array(r.last('/robot/joint_states').position)

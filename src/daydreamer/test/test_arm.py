@@ -33,9 +33,10 @@ import pytest
 from daydreamer import robots
 from daydreamer.envs import make, parameters, validate_obs
 from daydreamer.robots import arm as logic, bridge
-from daydreamer.robots.arm import LEFT, Move, OTHER, RIGHT, UR5, XARM
+from daydreamer.robots.arm import LEFT, Move, OTHER, RIGHT
 from daydreamer.space import Space
 
+UR5, XARM = robots.get('ur5').task, robots.get('xarm').task   # the arms' workspaces
 URDF_DIR = logic.__file__.rsplit('/', 1)[0] + '/urdf'
 UR_JOINTS = ['shoulder_pan_joint', 'shoulder_lift_joint', 'elbow_joint', 'wrist_1_joint', 'wrist_2_joint',
              'wrist_3_joint']
@@ -453,7 +454,7 @@ def test_task_observation_from_driver_data_matches_the_twin(sim):
     reset(sim)
     task = logic.ArmTask(sim.robot, seed=0)
     state = sim.driver_state()
-    gripper = task.gripper_pos(task.gripper_joint_position(state['gripper_position']))
+    gripper = task.driver.closure(task.driver.joint_position(state['gripper_position']))
     obs = task.observe(state['position'], gripper, state['rgb'], state['depth'])
     env_obs = sim._obs(0.0, False)
     for key in ('cartesian_position', 'joint_positions', 'gripper_pos'):

@@ -59,7 +59,7 @@ def test_the_envs_read_the_definition(name):
     assert envs.factory(f'{name}_sim') is not None and 'seed' in envs.parameters(f'{name}_sim')
     assert robot.control_rate > 0 and robot.watchdog_timeout > 0 and robot.stale_timeout > 0
     if isinstance(robot.driver, arm.Driver):   # the twin runs the driver's joints
-        assert arm.DRIVERS[name] is robot.driver and arm.WORKSPACES[name] is robot.task
+        assert arm.arms()[name] is robot
         for joint in (*robot.driver.joints, robot.twin_config.finger):
             assert f'<joint name="{joint}"' in urdf
 
@@ -68,12 +68,12 @@ FIFTH = textwrap.dedent('''
     """A UR5 in another lab: its bins where that lab's table has them, its gripper on another controller."""
     import dataclasses
 
-    from daydreamer.robots import ur5
+    from daydreamer.robots import arm, ur5
 
-    ROBOT = dataclasses.replace(
-        ur5.ROBOT, name='ur5_lab', task=ur5.WORKSPACE.calibrated(z_table=0.0, z_hover=0.13),
-        driver=dataclasses.replace(ur5.DRIVER, gripper_action='gripper/gripper_cmd',
-                                   gripper_command='GripperCommand'))
+    ROBOT = arm.robot(
+        'ur5_lab', urdf='ur5.urdf', root_frame='base_link', twin=ur5.TWIN,
+        workspace=ur5.WORKSPACE.calibrated(z_table=0.0, z_hover=0.13),
+        driver=dataclasses.replace(ur5.DRIVER, gripper_action='gripper/gripper_cmd', gripper_command='GripperCommand'))
 ''')
 
 
@@ -88,8 +88,9 @@ def fifth_robot(tmp_path, monkeypatch):
 
 def test_a_fifth_robot_is_one_new_module(fifth_robot):
     assert list(robots.registry()) == ['a1', 'sphero', 'ur5', 'ur5_lab', 'xarm']
-    assert fifth_robot.task.z_table == 0.0 and arm.WORKSPACES['ur5_lab'] is fifth_robot.task
-    assert arm.DRIVERS['ur5_lab'].gripper_action == 'gripper/gripper_cmd'
+    assert fifth_robot.task.z_table == 0.0 and arm.arms()['ur5_lab'] is fifth_robot
+    assert fifth_robot.driver.gripper_action == 'gripper/gripper_cmd'
+    assert fifth_robot.real_parameters == {'gripper_action': '/gripper/gripper_cmd'}   # derived by arm.robot
     spaces = envs.make('ur5_lab_dummy', seed=0)
     assert spaces.act_space['action'] == fifth_robot.act_space and spaces.length == fifth_robot.episode_length
     env = envs.make('ur5_lab_sim', seed=0)   # its twin: envs.arm on its definition

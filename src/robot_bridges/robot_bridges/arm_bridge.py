@@ -36,7 +36,7 @@ data: the sensed joints, gripper closure and frames in, its moves out (asynchron
 An Action (discrete index 0..5) becomes the task's Cartesian moves,
 each a straight tool line turned into joint targets by the arm's kinematic model (IK on its URDF), timed so
 that the tool's mean speed is `speed`. The commands speak the real driver's controllers (defaults from
-`daydreamer.robots.arm.DRIVERS`, which the sim node offers too): `arm_command` 'forward_position' streams the
+`daydreamer.robots.get(robot).driver`, which the sim node offers too): `arm_command` 'forward_position' streams the
 targets at `command_rate` on `<arm_controller>/commands` (the UR driver's forward_position_controller, which
 ignores the speed scaling, so `speed` bounds it); 'joint_trajectory' sends each move as one JointTrajectory on
 `<arm_controller>/joint_trajectory` (xarm_ros2's xarm6_traj_controller). `gripper_command` sends the gripper
@@ -60,7 +60,7 @@ gripper_controller, gripper_action, gripper_joint, gripper_open, gripper_closed 
 (0: the controller's), image_height /
 image_width (64), camera_crop ([0, 0, 0, 0]: the whole frame), seed (0); the calibration of a real setup:
 left_bin / right_bin ([x_min, y_min, x_max, y_max] m in the robot's base frame), z_table, z_hover, z_reset (m);
-their defaults are the reference's (daydreamer.robots.arm.WORKSPACES).
+their defaults are the reference's (the definition's `task`, `daydreamer.robots.get(robot).task`).
 """
 
 import os
@@ -93,7 +93,7 @@ class ArmBridge(BridgeNode):
         self.settle_tolerance = self.param('settle_tolerance', 0.01, 'rad: a move ends when the joints are this close')
         self.settle_timeout = self.param('settle_timeout', 3.0, 's to wait for the joints to settle')
         driver = self.spec.driver
-        # The real driver's interface is the default (robots.arm.DRIVERS); the sim node offers the same.
+        # The real driver's interface is the default (the definition's driver); the sim node offers the same.
         self.arm_command = self.param('arm_command', driver.arm_command, "'forward_position' (Float64MultiArray "
                                       "on <arm_controller>/commands) or 'joint_trajectory' (one JointTrajectory "
                                       'per move on <arm_controller>/joint_trajectory)')
@@ -191,7 +191,7 @@ class ArmBridge(BridgeNode):
         except bridge.MissingJoints as e:
             self.missing_joints = str(e)  # reported when a Step cannot go out (a driver may send the arm first)
             return
-        self.q, self.gripper, self.missing_joints = q, self.task.gripper_pos(gripper), ''
+        self.q, self.gripper, self.missing_joints = q, self.task.driver.closure(gripper), ''
         self.fresh.mark('joint_states', now)
 
     def on_rgb(self, msg):
@@ -254,7 +254,7 @@ class ArmBridge(BridgeNode):
         if move.kind == 'gripper':
             self.path, self.target = None, 0.0 if move.target else 1.0
             self.last_gripper = (None, self.now())
-            self.command_gripper(self.task.gripper_joint_position(self.target))
+            self.command_gripper(self.task.driver.joint_position(self.target))
         else:
             path = self.task.path(self.q, move.target, self.command_rate)
             self.target = 'joints'

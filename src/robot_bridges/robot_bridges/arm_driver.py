@@ -21,12 +21,12 @@
 """
 The real arm drivers' ROS interface, offered by the sim node over an arm's MuJoCo twin.
 
-What it offers is `daydreamer.robots.arm.DRIVERS[robot]` (the UR driver's forward_position_controller and the
-Robotiq's gripper action; xarm_ros2's xarm6_traj_controller and xarm_api's gripper action), so that the arm
-bridge runs on the twin with the parameters it has on the robot:
+What it offers is the arm definition's `driver` (`daydreamer.robots.get(robot).driver`: the UR driver's
+forward_position_controller and the Robotiq's gripper action; xarm_ros2's xarm6_traj_controller and xarm_api's
+gripper action), so that the arm bridge runs on the twin with the parameters it has on the robot:
 
 - `joint_states`: the arm's joints and the gripper's actuated joint in its own units (the Robotiq knuckle
-  0 .. 0.8 rad, the xArm drive_joint 0 .. 0.85), mapped linearly from the twin's finger closure.
+  0 .. 0.8 rad, the xArm drive_joint 0 .. 0.85), mapped from the twin's finger closure by `Driver.joint_position`.
 - arm_command 'forward_position': `<arm_controller>/commands` (Float64MultiArray, the joints in the driver's
   order), applied at once, as a ForwardCommandController does.
 - arm_command 'joint_trajectory': `<arm_controller>/joint_trajectory` (trajectory_msgs/JointTrajectory, every
@@ -40,7 +40,7 @@ Bad commands (wrong joints, wrong sizes, NaN) are dropped with a throttled warni
 """
 
 import control_msgs.action
-from daydreamer.robots import arm
+from daydreamer import robots
 import numpy as np
 from rclpy.action import ActionServer
 from rclpy.task import Future
@@ -58,7 +58,7 @@ class ArmDriver:
     """Subscriptions and action server of a real arm driver, moving the twin `env` of node `node`."""
 
     def __init__(self, node, env, robot, arm_command, gripper_command, qos):
-        self.node, self.env, self.driver = node, env, arm.DRIVERS[robot]
+        self.node, self.env, self.driver = node, env, robots.get(robot).driver
         d = self.driver
         self.arm_command, self.gripper_command = arm_command, gripper_command
         self.trajectory = None      # (start sim time, times (n,), points (n+1, joints): current pose first)
@@ -81,18 +81,10 @@ class ArmDriver:
 
     # --- what the driver publishes ---
 
-    def gripper_position(self, closure):
-        d = self.driver
-        return d.gripper_open + float(closure) * (d.gripper_closed - d.gripper_open)
-
-    def closure(self, position):
-        d = self.driver
-        return float(np.clip((position - d.gripper_open) / (d.gripper_closed - d.gripper_open), 0.0, 1.0))
-
     def joint_state(self, state):
         """Return (names, positions, velocities, efforts) of the arm and the gripper joint from the twin's state."""
         names = list(state['joint_names']) + [self.driver.gripper_joint]
-        position = floats(state['position']) + [self.gripper_position(state['gripper_position'])]
+        position = floats(state['position']) + [self.driver.joint_position(state['gripper_position'])]
         return names, position, floats(state['velocity']) + [0.0], floats(state['effort']) + [0.0]
 
     # --- commands ---
@@ -130,7 +122,7 @@ class ArmDriver:
     def on_gripper_commands(self, msg):
         value = self.node.vector(msg, 1, f'{self.driver.gripper_controller}/commands')
         if value is not None:
-            self.env.apply_command(gripper=self.closure(value[0]))
+            self.env.apply_command(gripper=self.driver.closure(value[0]))
 
     async def execute_gripper(self, goal_handle):
         command = goal_handle.request.command
@@ -146,7 +138,7 @@ class ArmDriver:
                                               f'{self.driver.gripper_joint}, got {command}')
             goal_handle.abort()
             return result
-        target = self.closure(position)
+        target = self.driver.closure(position)
         if self.goal is not None:   # a new goal preempts the running one
             self.goal[0].set_result(False)
         self.env.apply_command(gripper=target)
@@ -154,11 +146,11 @@ class ArmDriver:
         now = self.node.sim_time()
         self.goal = [done, target, now, self.env.gripper_position(), now]
         reached = await done
-        closure = self.env.gripper_position()
+        reached_position = self.driver.joint_position(self.env.gripper_position())
         if self.gripper_command == 'GripperCommand':
-            result.position = self.gripper_position(closure)
+            result.position = reached_position
         else:
-            result.state.name, result.state.position = [self.driver.gripper_joint], [self.gripper_position(closure)]
+            result.state.name, result.state.position = [self.driver.gripper_joint], [reached_position]
         result.reached_goal, result.stalled = bool(reached), not reached
         goal_handle.succeed()
         return result

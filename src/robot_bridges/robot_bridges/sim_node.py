@@ -128,7 +128,7 @@ class SimNode(Node):
         elif self.robot in ARMS:
             from daydreamer.envs.arm import ArmSim
             from .arm_driver import ArmDriver
-            driver = arm.DRIVERS[self.robot]
+            driver = robots.get(self.robot).driver
             arm_command = p('arm_command', driver.arm_command, "arms: the arm controller offered, 'forward_position' "
                             "or 'joint_trajectory' (default: the real driver's)")
             gripper_command = p('gripper_command', driver.gripper_command_for(os.environ.get('ROS_DISTRO')),

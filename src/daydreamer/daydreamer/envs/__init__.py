@@ -46,16 +46,15 @@ TASKS = {
 }
 
 
-_TWINS = {}   # the robots' twin tasks -> robot (a twin factory that takes a `robot` argument gets it)
+_TWINS = {}   # '<robot>_sim' -> robot: a twin factory (spec.Robot.twin) takes its robot's name first
 
 
 def _add_robot_tasks():
     """Add `<robot>_dummy` (its spaces only) and `<robot>_sim` (its MuJoCo twin) for every robot definition."""
     for name, robot in robots.registry().items():
         TASKS.setdefault(f'{name}_dummy', dummy.factory(name))
-        if robot.twin:
-            TASKS.setdefault(f'{name}_sim', robot.twin)
-            _TWINS[f'{name}_sim'] = name
+        if robot.twin and f'{name}_sim' not in TASKS:
+            TASKS[f'{name}_sim'], _TWINS[f'{name}_sim'] = robot.twin, name
 
 
 _add_robot_tasks()
@@ -64,6 +63,7 @@ _add_robot_tasks()
 def register(name, factory):
     """Add a task: `factory` is a callable or a 'module:attribute' string."""
     TASKS[name] = factory
+    _TWINS.pop(name, None)   # it replaces a robot's twin: its own signature, no robot name
 
 
 def factory(name):
@@ -78,9 +78,8 @@ def factory(name):
     if isinstance(fn, str):
         module, attr = fn.split(':')
         fn = getattr(importlib.import_module(module), attr)
-        twin_of = _TWINS.get(name)
-        if twin_of and 'robot' in inspect.signature(fn).parameters:   # a factory that makes the twin of any robot
-            fn = functools.partial(fn, twin_of)
+        if name in _TWINS:
+            fn = functools.partial(fn, _TWINS[name])
     return fn
 
 

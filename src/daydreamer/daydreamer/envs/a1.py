@@ -394,8 +394,12 @@ class A1Sim(Env):
         return obs
 
 
-def a1_sim(seed=None, repeat=a1.REPEAT, size=(64, 64), length=a1.EPISODE_LENGTH, render=True, **kwargs):
-    """Make the A1 task: `A1Sim` with a 250-step (12.5 s) TimeLimit; the run's config sets `resets: false`."""
+def a1_sim(robot='a1', seed=None, repeat=a1.REPEAT, size=(64, 64), length=a1.EPISODE_LENGTH, render=True, **kwargs):
+    """
+    Make the A1 task: `A1Sim` with a 250-step (12.5 s) TimeLimit; the run's config sets `resets: false`.
+
+    `robot` is the twin factories' first argument (spec.Robot.twin); this twin is the A1's alone.
+    """
     return TimeLimit(A1Sim(seed=seed, repeat=repeat, size=size, render=render, **kwargs), length)
 
 

@@ -317,7 +317,8 @@ def build_model(mujoco, frame=FRAME):
     return spec.compile()
 
 
-def sphero_sim(seed=None, size=(64, 64), length=robot.EPISODE_LENGTH):
+def sphero_sim(robot_name='sphero', seed=None, size=(64, 64), length=robot.EPISODE_LENGTH):
+    """Make the Sphero task; `robot_name` is the twin factories' first argument (spec.Robot.twin), unused here."""
     return TimeLimit(SpheroSim(seed, size), length)
 
 

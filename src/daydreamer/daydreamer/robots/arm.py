@@ -205,6 +205,15 @@ class Driver:
         return self.gripper_command_humble if distro == 'humble' and self.gripper_command_humble \
             else self.gripper_command
 
+    def joint_position(self, closure):
+        """Return the gripper joint's position for a closure 0 open .. 1 closed."""
+        return self.gripper_open + float(closure) * (self.gripper_closed - self.gripper_open)
+
+    def closure(self, position):
+        """Return the closure 0..1 of a gripper joint position, clipped, like the reference's gripper_pos."""
+        value = (float(position) - self.gripper_open) / (self.gripper_closed - self.gripper_open)
+        return min(1.0, max(0.0, value))
+
 
 @dataclasses.dataclass(frozen=True)
 class Twin:
@@ -256,17 +265,28 @@ def gazebo_parameters(finger, stroke):
             'gripper_joint': finger, 'gripper_open': 0.0, 'gripper_closed': stroke}
 
 
-def __getattr__(name):
-    """WORKSPACES, DRIVERS, UR5, XARM: the arms' facts, which live in their definitions (robots/ur5.py, ...)."""
-    if name in ('WORKSPACES', 'DRIVERS', 'UR5', 'XARM'):
-        from . import registry
-        arms = {key: robot for key, robot in registry().items() if isinstance(robot.driver, Driver)}
-        if name == 'WORKSPACES':
-            return {key: robot.task for key, robot in arms.items()}
-        if name == 'DRIVERS':
-            return {key: robot.driver for key, robot in arms.items()}
-        return arms[name.lower()].task
-    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+def robot(name, *, urdf, root_frame, workspace, driver, twin, **overrides):
+    """
+    Return the `Robot` of an arm doing this pick-and-place task, with what every arm shares derived once.
+
+    An arm's definition module states only its own facts: its `Workspace`, `Driver` and `Twin`, its URDF and root
+    frame; `overrides` replaces any other `Robot` field.
+    """
+    from .spec import Robot
+    return dataclasses.replace(Robot(
+        name=name, obs_space=observation_space(twin.n_joint_obs, twin.depth), act_space=action_space(),
+        control_rate=20.0, episode_length=100, resets=True, twin='daydreamer.envs.arm:arm_sim', bridge='arm_bridge',
+        urdf=urdf, root_frame=root_frame, fixed_base=True, camera='camera/image_raw',
+        watchdog_timeout=10.0, stale_timeout=0.5,
+        real_topics=real_topics(driver), real_parameters={'gripper_action': '/' + driver.gripper_action},
+        gazebo_parameters=gazebo_parameters(twin.finger, twin.stroke), driver=driver, task=workspace,
+        twin_config=twin), **overrides)
+
+
+def arms():
+    """Return {name: Robot} of the arm definitions (those whose driver is a `Driver`): the robots ArmTask runs."""
+    from . import registry
+    return {name: spec for name, spec in registry().items() if isinstance(spec.driver, Driver)}
 
 
 class Move(NamedTuple):
@@ -434,13 +454,13 @@ class ArmTask:
     The pick-and-place task of one arm over its driver: the code that the MuJoCo twin and the arm bridge both run.
 
     Driver interface. What the driver senses: `q`, the arm's joint positions (rad, in `joints` order, the real
-    driver's names); `gripper`, the gripper's closure 0 open .. 1 closed (`gripper_pos` maps the gripper joint's
-    own position onto it); `rgb`, a colour frame (H, W, 3) uint8 of any size; `depth_m`, a depth frame (H', W') in
-    metres (xArm). What it is told: `Move`s, executed blocking in order: 'move' a straight tool line at the fixed
-    downward orientation to (x, y, z) in the base frame, 'gripper' open (True) or close (False). The twin
+    driver's names); `gripper`, the gripper's closure 0 open .. 1 closed (`driver.closure` maps the gripper
+    joint's own position onto it); `rgb`, a colour frame (H, W, 3) uint8 of any size; `depth_m`, a depth frame
+    (H', W') in metres (xArm). What it is told: `Move`s, executed blocking in order: 'move' a straight tool line at
+    the fixed downward orientation to (x, y, z) in the base frame, 'gripper' open (True) or close (False). The twin
     executes them on its physics (`envs.arm.ArmSim.move_to` / `set_gripper`); the bridge streams `path`'s joint
-    targets (or sends them as one trajectory) and `gripper_joint_position` to the real driver's controllers and
-    waits for them to settle.
+    targets (or sends them as one trajectory) and `driver.joint_position` to the real driver's controllers and
+    waits for them to settle. `driver` is the definition's, with the gripper's units as calibrated on a real setup.
 
     One agent step: `act(action, q)` gives the moves (the scripted reset instead when the tool is above neither
     bin, the reference's arm_side() rule); after them `reward(gripper, q)` gives the reward and its follow-up moves
@@ -464,15 +484,16 @@ class ArmTask:
 
     def __init__(self, robot, size=(64, 64), seed=None, rng=None, kinematics=None, speed=0.1, gripper_open=None,
                  gripper_closed=None, crop=(0, 0, 0, 0), workspace=None):
-        from . import registry
         from ..envs import arm as arm_env   # the kinematic model needs MuJoCo (imported on first use)
-        arms = {key: value for key, value in registry().items() if isinstance(value.driver, Driver)}
-        if robot not in arms:
-            raise ValueError(f'robot must be one of {sorted(arms)}, not {robot!r}')
-        spec = arms[robot]
+        specs = arms()
+        if robot not in specs:
+            raise ValueError(f'robot must be one of {sorted(specs)}, not {robot!r}')
+        spec = specs[robot]
         self.robot, self.cfg = robot, arm_env.config(robot)
         self.ws = workspace if workspace is not None else spec.task  # calibrated on a real setup
-        self.driver = spec.driver
+        self.driver = dataclasses.replace(  # with the gripper's units as calibrated on a real setup
+            spec.driver, gripper_open=spec.driver.gripper_open if gripper_open is None else float(gripper_open),
+            gripper_closed=spec.driver.gripper_closed if gripper_closed is None else float(gripper_closed))
         self.joints = self.driver.joints
         self.gripper_joint = self.driver.gripper_joint
         self.size, self.depth = tuple(int(s) for s in size), bool(self.cfg.depth)
@@ -482,19 +503,6 @@ class ArmTask:
         self.kinematics = kinematics if kinematics is not None else arm_env.ArmKinematics(self.cfg)
         self._orientation = lambda mat: arm_env.orientation(self.cfg, mat)
         self.speed = float(speed)
-        self.gripper_open = self.driver.gripper_open if gripper_open is None else float(gripper_open)
-        self.gripper_closed = self.driver.gripper_closed if gripper_closed is None else float(gripper_closed)
-
-    # --- the driver's units ---
-
-    def gripper_joint_position(self, closed):
-        """Return the gripper joint's position for `closed` (0 open .. 1 closed)."""
-        return self.gripper_open + float(closed) * (self.gripper_closed - self.gripper_open)
-
-    def gripper_pos(self, position):
-        """Return the closure 0..1 of a gripper joint position, clipped, like the reference's gripper_pos."""
-        value = (float(position) - self.gripper_open) / (self.gripper_closed - self.gripper_open)
-        return min(1.0, max(0.0, value))
 
     def tool(self, q):
         """Return the tool flange's position (x, y, z) in the base frame for the joint positions q."""

@@ -44,8 +44,8 @@ class Robot:
     control_rate: float         # Hz of agent steps (nominal for the arms, whose moves block)
     episode_length: int         # agent steps
     resets: bool                # whether an episode ends in a reset (the A1's episodes are cuts of one run)
-    twin: str                   # 'module:factory' of the MuJoCo twin's env (the `<name>_sim` task; a factory
-    #                             whose first parameter is `robot` gets this robot's name, e.g. envs.arm:arm_sim)
+    twin: str                   # 'module:factory' of the MuJoCo twin's env (the `<name>_sim` task): the factory
+    #                             takes the robot's name first, so one factory serves several (envs.arm:arm_sim)
     bridge: str                 # the robot_bridges executable that speaks its driver
     urdf: str                   # file name in daydreamer/robots/urdf (installed to share/daydreamer/urdf)
     root_frame: str             # the URDF's root link (rviz's fixed frame)

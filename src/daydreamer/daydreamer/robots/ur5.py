@@ -28,7 +28,6 @@ TWIN entry) and robot_bridges' arm_bridge both run.
 import math
 
 from . import arm
-from .spec import Robot
 
 # UR5SimpleRobotWrapper's bins (m, the UR controller's base frame); its Y_ADJ / X_ADJ are the xArm's swapped.
 _Y_ADJ, _X_ADJ = 0.08, 0.04
@@ -62,11 +61,4 @@ TWIN = arm.Twin(
     home=(0.979, -1.14, 1.997, -2.427, -1.571, 0.979),
     camera_pos=(-0.19, -1.0, 0.5), camera_target=(-0.19, -0.52, -0.18), fovy=45.0, n_joint_obs=6, depth=False)
 
-ROBOT = Robot(
-    name='ur5', obs_space=arm.observation_space(TWIN.n_joint_obs, TWIN.depth), act_space=arm.action_space(),
-    control_rate=20.0, episode_length=100, resets=True, twin='daydreamer.envs.arm:arm_sim', bridge='arm_bridge',
-    urdf='ur5.urdf', root_frame='base_link', fixed_base=True, camera='camera/image_raw',
-    watchdog_timeout=10.0, stale_timeout=0.5,
-    real_topics=arm.real_topics(DRIVER), real_parameters={'gripper_action': '/' + DRIVER.gripper_action},
-    gazebo_parameters=arm.gazebo_parameters(TWIN.finger, TWIN.stroke), driver=DRIVER, task=WORKSPACE,
-    twin_config=TWIN)
+ROBOT = arm.robot('ur5', urdf='ur5.urdf', root_frame='base_link', workspace=WORKSPACE, driver=DRIVER, twin=TWIN)

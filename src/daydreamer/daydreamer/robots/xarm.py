@@ -25,7 +25,6 @@ The task is `robots.arm.ArmTask` (PickPlace on this WORKSPACE), which the twin `
 """
 
 from . import arm
-from .spec import Robot
 
 # XArmSimpleRobotWrapper's bins (m, the xArm's link_base frame).
 _X_ADJ, _Y_ADJ = 0.08, 0.04
@@ -55,11 +54,4 @@ TWIN = arm.Twin(
     home=(0.01, -0.203, -0.697, 0.0, 0.9, 0.01),
     camera_pos=(0.85, 0.0, 0.58), camera_target=(0.38, 0.0, 0.02), fovy=45.0, n_joint_obs=7, depth=True)
 
-ROBOT = Robot(
-    name='xarm', obs_space=arm.observation_space(TWIN.n_joint_obs, TWIN.depth), act_space=arm.action_space(),
-    control_rate=20.0, episode_length=100, resets=True, twin='daydreamer.envs.arm:arm_sim', bridge='arm_bridge',
-    urdf='xarm6.urdf', root_frame='link_base', fixed_base=True, camera='camera/image_raw',
-    watchdog_timeout=10.0, stale_timeout=0.5,
-    real_topics=arm.real_topics(DRIVER), real_parameters={'gripper_action': '/' + DRIVER.gripper_action},
-    gazebo_parameters=arm.gazebo_parameters(TWIN.finger, TWIN.stroke), driver=DRIVER, task=WORKSPACE,
-    twin_config=TWIN)
+ROBOT = arm.robot('xarm', urdf='xarm6.urdf', root_frame='link_base', workspace=WORKSPACE, driver=DRIVER, twin=TWIN)
