@@ -144,11 +144,12 @@ def check_commands_follow_the_joints(commands, joints):
 def test_ros2_control_mock_hardware_steps_moves_the_joints_and_reads_the_imu(mock_a1, tmp_path):
     from ament_index_python.packages import get_package_share_directory
     from daydreamer_interfaces.msg import Step
-    from daydreamer_ros import qos
+    from rclpy.qos import QoSProfile, ReliabilityPolicy
     config = Path(get_package_share_directory('daydreamer_bringup'), 'config', 'a1_bridge.yaml')
     action = np.full(12, 0.3, np.float32)   # thigh 0.9 -> 2.6 rad, calf -1.8 -> -1.9 rad, hip 0 -> 0.2 rad
     probe = Probe(NS, name='a1_mock_probe')
-    recorded_steps = probe.record(Step, f'{NS}/step', qos.STEP)
+    # reliable and deep: the probe's one thread also takes joint_states and commands at 200 Hz each
+    recorded_steps = probe.record(Step, f'{NS}/step', QoSProfile(depth=1000, reliability=ReliabilityPolicy.RELIABLE))
     recorded_joints, _, recorded_commands = watch(probe)
     probe.play_actor(lambda step: action)
     bridge = Launch(['robot_bridges', 'a1_bridge', '--ros-args', '-r', f'__ns:={NS}', '--params-file', str(config),
