@@ -59,6 +59,7 @@ setup(
         'tensorboard>=2.14',
         'opencv-python-headless>=4.5',  # camera frames of any size -> the agent's image (daydreamer.images.fit)
         'rosbags>=0.10',  # rosbag2 bags (mcap, sqlite3) read and written without ROS (daydreamer.bags)
+        'mcap>=1.1',  # the records of an mcap cut short (a killed recorder), which rosbags does not open
         'tqdm>=4.60',  # progress bars of the long offline commands
     ],
     # Extras: sim (MuJoCo twins of the robots), dmc (DeepMind Control), bench (learning-curve plots), onnx,

@@ -558,16 +558,81 @@ def _write_manifest(path, imported):
     temp.replace(path)
 
 
-def _open(path, store):
+def _open(path, store, summary=None):
+    """Return a reader of the bag: rosbags' AnyReader, or for an mcap cut short the records it still holds."""
     from rosbags.highlevel import AnyReader
     reader = AnyReader([path], default_typestore=store)
     try:
         reader.open()
     except Exception as e:   # rosbags' errors: unreadable metadata, an unknown storage, a truncated file
-        hint = (' (an mcap cut short, e.g. by a killed recorder, lacks its index: `mcap recover` rebuilds it)'
-                if 'magic' in str(e).lower() or 'summary' in str(e).lower() else '')
-        raise BagError(f'{path}: cannot open as rosbag2: {type(e).__name__}: {e}{hint}') from e
+        files = [path] if path.suffix == '.mcap' else sorted(path.glob('*.mcap')) if path.is_dir() else []
+        if len(files) == 1 and summary is not None:
+            salvaged = _TruncatedMcap(files[0], store)
+            if salvaged.connections:
+                summary.problems.append(f'{path}: {e}: read as an mcap cut short (a killed recorder?): '
+                                        f'{salvaged.count:,} messages up to {salvaged.end:.3f} s, where it ends')
+                return salvaged
+        raise BagError(f'{path}: cannot open as rosbag2: {type(e).__name__}: {e}') from e
     return reader
+
+
+class _TruncatedMcap:
+    """
+    The records an mcap cut short still holds (the mcap library's sequential reader), for `convert`.
+
+    rosbags opens an mcap only with its summary at the end, which a recorder killed mid-write never wrote; the
+    chunks before the damage are whole, and so are the rows they make. Messages keep the file's order.
+    """
+
+    def __init__(self, path, store):
+        from rosbags.typesys import get_types_from_msg
+        self.path, self.store = path, store
+        self.schemas, self.channels, counts = {}, {}, collections.Counter()
+        self.count, self.end = 0, 0.0
+        for record in self._records():
+            kind = type(record).__name__
+            if kind == 'Schema':
+                self.schemas[record.id] = record.name
+                if record.encoding == 'ros2msg' and record.name not in store.fielddefs:
+                    try:
+                        store.register(get_types_from_msg(record.data.decode(), record.name))
+                    except Exception:   # left to deserialize: it names the type it lacks
+                        pass
+            elif kind == 'Channel':
+                self.channels[record.id] = (record.topic, self.schemas.get(record.schema_id, ''))
+            elif kind == 'Message':
+                counts[record.channel_id] += 1
+                self.count, self.end = self.count + 1, record.log_time * 1e-9
+        self.connections = [_Connection(topic, msgtype, counts[i]) for i, (topic, msgtype) in self.channels.items()]
+        self.typestore = store
+
+    def _records(self):
+        from mcap.exceptions import McapError
+        from mcap.stream_reader import StreamReader
+        with open(self.path, 'rb') as f:
+            try:
+                yield from StreamReader(f, emit_chunks=False).records
+            except (McapError, EOFError, ValueError, OSError):
+                return   # the damage: what came before it is what there is
+
+    def messages(self, connections):
+        wanted = {c.topic for c in connections}
+        by_id = {i: c for i, c in zip(self.channels, self.connections) if c.topic in wanted}
+        for record in self._records():
+            if type(record).__name__ == 'Message' and record.channel_id in by_id:
+                yield by_id[record.channel_id], record.log_time, record.data
+
+    def deserialize(self, raw, msgtype):
+        return self.store.deserialize_cdr(raw, msgtype)
+
+    def close(self):
+        pass
+
+
+class _Connection(NamedTuple):
+    topic: str
+    msgtype: str
+    msgcount: int
 
 
 def _ours(reader, store):
@@ -607,7 +672,7 @@ def _streams(path, reader, store, replay, summary, obs_space, act_space, robot, 
 
 def _convert_bag(path, replay, store, summary, obs_space, act_space, robot, namespace, grace, max_gap, progress,
                  fast):
-    reader = _open(path, store)
+    reader = _open(path, store, summary)
     try:
         if not namespaces(reader.connections):
             from . import bag_drivers

@@ -202,14 +202,22 @@ def test_bad_bags_are_named_and_nothing_converted_is_lost(spaces, tmp_path):
         bags.convert([write(tmp_path / 'ns', 'a1', steps[:5], actions[:5])], tmp_path / 'r4', obs_space, act_space,
                      namespace='ur5')
 
-    # a truncated mcap (a recorder killed mid-write) after a good bag: the bag is named, the good one converted
-    good = write(tmp_path / 'good', 'a1', steps, actions)
-    cut = write(tmp_path / 'cut', 'a1', steps, actions)
-    (mcap,) = cut.glob('*.mcap')
+    # an mcap cut short (a recorder killed mid-write): what its whole 1 MB chunks hold is converted, and said so
+    camera_obs, camera_act = spaces['ur5']   # 12.5 kB Steps: a few chunks
+    whole = write(tmp_path / 'cut', 'ur5', *session(camera_obs, camera_act, [150, 150]))
+    (mcap,) = whole.glob('*.mcap')
     mcap.write_bytes(mcap.read_bytes()[:int(mcap.stat().st_size * 0.6)])
-    with pytest.raises(bags.BagError, match=f'{cut}: cannot open as rosbag2: .*mcap recover'):
-        bags.convert([good, cut], tmp_path / 'r5', obs_space, act_space, robot='a1', chunk=16)
-    assert sum(len(e['reward']) for e in replay_rows(tmp_path / 'r5')) == 400, 'the good bag is kept'
+    summary = bags.convert([whole], tmp_path / 'r5', camera_obs, camera_act, robot='ur5')
+    assert 60 <= summary.rows < 300 and str(whole) in summary.problems[0] and 'cut short' in summary.problems[0]
+    assert sum(len(e['reward']) for e in replay_rows(tmp_path / 'r5')) == summary.rows
+    # a bag that is no bag at all, after a good one: named, and the good one is converted
+    good = write(tmp_path / 'good', 'a1', steps, actions)
+    junk = tmp_path / 'junk'
+    junk.mkdir()
+    (junk / 'metadata.yaml').write_text('rosbag2_bagfile_information: {version: 99}\n')
+    with pytest.raises(bags.BagError, match=f'{junk}: cannot open as rosbag2'):
+        bags.convert([good, junk], tmp_path / 'r6', obs_space, act_space, robot='a1')
+    assert sum(len(e['reward']) for e in replay_rows(tmp_path / 'r6')) == 400, 'the good bag is kept'
 
 
 def test_cli_import_writes_the_replay_train_reads(spaces, tmp_path, capsys):
