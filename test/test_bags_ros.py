@@ -5,7 +5,10 @@ record:=true on real ROS 2: `ros2 bag record` (rosbag2, mcap) of a twin's graph,
 the Steps and Actions. After Ctrl-C the bag under <logdir>/bags converts (daydreamer.bags, without ROS) into the
 rows the actor stored: each row's observation is a Step the probe saw, in order, and its action the Action that
 answered the Step before it. Then `daydreamer offline` trains on them (tiny networks) and `daydreamer eval` runs
-the result in the twin (the MuJoCo A1).
+the result in the twin (the MuJoCo A1). Last, `playback.launch.py` plays the bag's driver topic (the twin's
+/a1/low_state, recorded with record_topics) on the bag's clock to a new bridge and actor, with the learner on the
+offline run's logdir: Steps come from the recorded data and the actor answers them greedily with the trained
+weights.
 """
 
 from pathlib import Path
@@ -24,7 +27,8 @@ def test_record_a_twin_graph_import_the_bag_train_offline_and_evaluate(tmp_path)
     steps, actions = probe.record(Step, '/a1/step', deep), probe.record(Action, '/a1/action', deep)
     actor_params, _ = write_parameter_files(tmp_path)
     logdir = tmp_path / 'logdir'
-    launch = Launch(['a1_sim.launch.py', 'record:=true', 'learner:=false', 'configs:=a1 debug',
+    launch = Launch(['a1_sim.launch.py', 'record:=true', 'record_topics:=/a1/low_state', 'learner:=false',
+                     'configs:=a1 debug',
                      'overrides:=--threads 1', f'logdir:={logdir}', f'actor_params_file:={actor_params}'],
                     tmp_path / 'launch.log')
     probe.alive = launch.running
@@ -77,3 +81,31 @@ def test_record_a_twin_graph_import_the_bag_train_offline_and_evaluate(tmp_path)
     from daydreamer import loops
     result = loops.evaluate(config, run, episodes=1)
     assert result['source'] == 'checkpoint' and result['updates'] == 5 and np.isfinite(result['return_mean'])
+
+    # play the session back: the recorded driver topic drives a new bridge and actor on the bag's clock, with the
+    # offline run's weights (the learner resumes its checkpoint and publishes them)
+    probe = Probe('/a1', name='playback_probe')
+    steps, actions = probe.record(Step, '/a1/step', deep), probe.record(Action, '/a1/action', deep)
+    overrides = ' '.join(args[3:])
+    playback = Launch(['playback.launch.py', f'bag:={bag}', 'learner:=true', 'configs:=a1 debug',
+                       f'overrides:={overrides}', f'logdir:={run}', 'learner_device:=cpu',
+                       f'actor_params_file:={actor_params}'], tmp_path / 'playback.log')
+    probe.alive = playback.running
+    try:
+        try:
+            probe.wait(lambda: any(a.weights_version == 5 for _, a in actions), 180.0,
+                       'Actions with the offline weights (v5)')
+            probe.wait(lambda: len(steps) >= 20, 60.0, '20 Steps from the played data')
+        except AssertionError as e:
+            raise AssertionError(f'{e}\n--- playback:\n{playback.text()[-4000:]}') from None
+        with probe.cond:
+            played = [s for _, s in steps]
+            modes = {a.mode for _, a in actions}
+        start = min(s.header.stamp.sec + s.header.stamp.nanosec * 1e-9 for s in seen)
+        stamps = [s.header.stamp.sec + s.header.stamp.nanosec * 1e-9 for s in played]
+        assert all(start - 5.0 <= t <= start + 600.0 for t in stamps), "Steps on the bag's clock"
+        assert modes == {Action.MODE_EVAL}, modes
+        assert 'Traceback' not in playback.text(), playback.text()[-3000:]
+    finally:
+        playback.close()
+        probe.close()

@@ -82,9 +82,11 @@ class Recorder:
 
     def __init__(self, bag):
         self.bag = bag
+        # SIGINT as in a terminal, even when this test runs where it is ignored (a shell's background job)
         self.process = subprocess.Popen(['ros2', 'bag', 'record', '-o', str(bag), f'{NAMESPACE}/experience'],
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                        start_new_session=True)
+                                        start_new_session=True,
+                                        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
     def stop(self):
         """Stop it as Ctrl-C does; return its output (saying so when it had to be killed: its bag is unfinished)."""

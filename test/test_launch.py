@@ -71,6 +71,7 @@ CASES += [
     ('actor.launch.py', {}), ('actor.launch.py', {'robot': 'xarm', 'bridge': 'false', 'mode': 'eval'}),
     ('bridge.launch.py', {'robot': 'ur5'}), ('rviz.launch.py', {'robot': 'sphero'}),
     ('ur5_real.launch.py', {'record': 'true', 'record_topics': '/joint_states', 'logdir': '/tmp/run'}),
+    ('playback.launch.py', {'bag': str(ROOT / 'test' / 'data' / 'a1_session')}),
 ]
 CASE_IDS = [f'{file_name}:{arguments}' for file_name, arguments in CASES]
 
@@ -561,3 +562,13 @@ def test_record_true_records_the_agent_topics_in_mcap_under_the_logdir(evaluated
     assert Path(cmd[cmd.index('--output') + 1]).parent == Path('/tmp/run/bags')
     assert {f'/ur5/{t}' for t in daydreamer_bringup.RECORDED} | {'/joint_states'} <= set(cmd)
     assert not [p for p in processes(evaluated, 'ur5_real.launch.py:{}') if p['cmd'][1:3] == ['bag', 'record']]
+
+
+def test_playback_plays_the_driver_topics_of_the_bag_on_its_clock_to_the_bridge_and_actor(evaluated):
+    started = processes(evaluated, f"playback.launch.py:{{'bag': '{ROOT / 'test' / 'data' / 'a1_session'}'}}")
+    (player,) = [p for p in started if p['cmd'][1:3] == ['bag', 'play']]
+    cmd = player['cmd']
+    assert '--clock' in cmd and cmd[cmd.index('--topics') + 1:] == ['/a1/low_state'], 'only what the driver sent'
+    nodes = {p['executable']: node_parameters(p) for p in started if p['kind'] == 'node'}
+    assert set(nodes) == {'a1_bridge', 'actor'}, 'no learner unless asked for'
+    assert nodes['a1_bridge']['use_sim_time'] and nodes['actor']['use_sim_time'] and nodes['actor']['mode'] == 'eval'

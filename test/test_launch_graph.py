@@ -127,8 +127,10 @@ class Launch:
         stdin, self._tty = subprocess.DEVNULL, None
         if terminal:
             self._tty, stdin = pty.openpty()
+        # SIGINT as in a terminal, even where this test runs with it ignored (a shell's background job)
         self.proc = subprocess.Popen([*command, *self.args], stdin=stdin, stdout=self._log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+                                     start_new_session=True,
+                                     preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         if terminal:
             os.close(stdin)
         self.interrupted = None
