@@ -31,11 +31,18 @@ the next row starts a new episode in replay (is_first, zero action), as the acto
 indices, a header stamp going backwards and a gap in bag time over `max_gap` seconds. Every such break is counted
 and reported by kind.
 
+From a driver's topics instead (a bag recorded without us), through the robot's own task code:
+`daydreamer.bag_drivers` (the A1 over ros2_control so far), used when a bag has no Step topic.
+
 Message definitions: mcap bags (Jazzy's default) and Jazzy's sqlite3 bags carry their own; for bags without
 them (Humble's sqlite3) the standard ROS 2 types come from rosbags' type store and ours from the .msg files
-shipped with this package (`daydreamer/interfaces`, the daydreamer_interfaces package's own files).
+shipped with this package (`daydreamer/interfaces`, the daydreamer_interfaces package's own files). An mcap cut
+short (a recorder killed mid-write: no summary, which rosbags needs) is read record by record with the mcap
+library, up to the damage.
 
 Bad input raises BagError naming the bag, topic or field; replay rows already converted are written first.
+Also here: `export` (replay -> a bag of Steps and Actions) and `Writer` / `step_message` / `action_message`
+(bags written without ROS, for export and tests).
 """
 
 import collections
