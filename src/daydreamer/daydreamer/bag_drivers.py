@@ -36,14 +36,19 @@ Steps. The conversion plays the bridge's part offline, with the task class the b
 - Episodes: the robot's episode_length rows each (the A1 is reset-free; its bridge cuts a run the same way).
 
 Supported: the A1 over ros2_control (`joint_states`, `imu_sensor_broadcaster/imu`,
-`forward_position_controller/commands` with the joints in JOINT_NAMES order, as our controller YAML has them).
+`forward_position_controller/commands` with the joints in JOINT_NAMES order, as our controller YAML has them);
+the Sphero over sphero_ros2 (`overhead_camera/image_raw` at any size and encoding OpenCV's codec reads,
+`raw_motor_command`: the action is the newest command's powers over MAX_CONTROL). A converter takes each message
+as a function that deserializes it, so a camera frame is decoded only when a step uses it.
 """
 
 import numpy as np
 
-from .robots import a1, bridge
+from . import images
+from .robots import a1, bridge, sphero
 
 JOINT_STATE, IMU, FLOAT64_ARRAY = 'sensor_msgs/msg/JointState', 'sensor_msgs/msg/Imu', 'std_msgs/msg/Float64MultiArray'
+IMAGE, RAW_MOTOR = 'sensor_msgs/msg/Image', 'sphero_interfaces/msg/RawMotorCommand'
 
 
 class A1Ros2Control:
@@ -61,8 +66,9 @@ class A1Ros2Control:
         self.quat = self.gyro = self.command = None
         self.samples = 0   # odometry samples since the last step
 
-    def on(self, topic, msg):
-        """Take one message; return a problem (str) when it is bad and was dropped."""
+    def on(self, topic, get):
+        """Take one message (`get()` deserializes it); return a problem (str) when it is bad and was dropped."""
+        msg = get()
         try:
             if topic == 'joint_states':
                 names = list(msg.name)
@@ -103,7 +109,39 @@ class A1Ros2Control:
         return obs, np.float32(reward), action
 
 
-CONVERTERS = {'a1': A1Ros2Control}
+class SpheroRaw:
+    """The Sphero's sphero_ros2 topics (relative to its namespace) -> observation, reward and action per step."""
+
+    robot = 'sphero'
+    topics = {'overhead_camera/image_raw': IMAGE, 'raw_motor_command': RAW_MOTOR}
+    required = ('overhead_camera/image_raw',)
+
+    def __init__(self):
+        self.task = sphero.SpheroTask()   # observe() only, with the reference's 640x480 arena
+        self.frame = self.command = None
+
+    def on(self, topic, get):
+        if topic == 'raw_motor_command':
+            msg = get()
+            self.command = np.array([msg.left, msg.right], np.float64)
+        else:
+            self.frame = get   # decoded at the step that uses it: most frames are not
+        return ''
+
+    def step(self, first):
+        msg = self.frame()
+        try:
+            frame = images.decode(msg.height, msg.width, msg.encoding, msg.is_bigendian, msg.step, msg.data,
+                                  desired='rgb8')
+            obs, reward, _ = self.task.observe(frame)
+        except (ValueError, bridge.BadDriverData) as e:
+            raise bridge.BadDriverData(f'overhead_camera/image_raw: {e}') from e
+        action = None if self.command is None else np.clip(self.command / sphero.MAX_CONTROL, -1, 1).astype(
+            np.float32)
+        return obs, np.float32(0.0 if first else reward), action
+
+
+CONVERTERS = {'a1': A1Ros2Control, 'sphero': SpheroRaw}
 
 
 def find(robot, connections, namespace=None):

@@ -49,6 +49,7 @@ import collections
 from dataclasses import dataclass, field
 import math
 from pathlib import Path
+import re
 import struct
 import time
 from typing import NamedTuple
@@ -214,11 +215,11 @@ class _DriverStream:
         self.stale, self.space = float(spec.stale_timeout), spec.act_space
         self.next, self.seen, self.rows, self.count = None, {}, [], 0   # count: rows of the open episode
 
-    def on_message(self, t, topic, msg):
+    def on_message(self, t, topic, get):
         while self.next is not None and t > self.next:
             self._step(self.next)
             self.next += self.period
-        problem = self.converter.on(topic, msg)
+        problem = self.converter.on(topic, get)
         if problem:
             return self._break('bad driver data', f'{self.namespace}/{topic} at {t:.3f} s dropped: {problem}')
         self.seen[topic] = t
@@ -237,6 +238,8 @@ class _DriverStream:
         except bridge.MissingJoints as e:
             raise BagError(f'{self.bag}: {self.namespace}/joint_states: {e} (a bag of another robot, or joints '
                            'named otherwise by its driver?)') from e
+        except bridge.BadDriverData as e:
+            return self._break('bad driver data', f'{self.namespace}/{e} at {t:.3f} s')
         if action is None:
             return self._break('no command', f'nothing commanded yet at {t:.3f} s: no action to learn from')
         first, last = self.count == 0, self.count + 1 == self.length
@@ -279,16 +282,24 @@ def _convert_driver_bag(path, reader, replay, summary, robot, found, grace, prog
     bar = _bar(progress, sum(c.msgcount for c in connections), path)
     try:
         for connection, timestamp, raw in reader.messages(connections=connections):
-            try:
-                msg = reader.deserialize(raw, connection.msgtype)
-            except Exception as e:
-                raise BagError(f'{path}: {connection.topic} ({connection.msgtype}) at {timestamp * 1e-9:.3f} s '
-                               f'cannot be read: {type(e).__name__}: {e}') from e
-            stream.on_message(timestamp * 1e-9, topics[connection.topic], msg)
+            stream.on_message(timestamp * 1e-9, topics[connection.topic],
+                              _deserializer(path, reader, connection, timestamp, raw))
             bar.update()
     finally:
         bar.close()
         stream.finish()
+
+
+def _deserializer(path, reader, connection, timestamp, raw):
+    """Return a function that deserializes the message, raising BagError naming it when that fails."""
+    def get():
+        try:
+            return reader.deserialize(raw, connection.msgtype)
+        except Exception as e:
+            raise BagError(f'{path}: {connection.topic} ({connection.msgtype}) at {timestamp * 1e-9:.3f} s cannot be '
+                           f'read: {type(e).__name__}: {e} (is its definition in the bag, or its package '
+                           'installed?)') from e
+    return get
 
 
 def _namespace_of(topics):
@@ -572,6 +583,11 @@ def _open(path, store, summary=None):
     try:
         reader.open()
     except Exception as e:   # rosbags' errors: unreadable metadata, an unknown storage, a truncated file
+        unknown = re.search(r"type '([^']+)' hash mismatch", str(e))   # rosbags: no definition of a type
+        if unknown:
+            raise BagError(f'{path}: message type {unknown.group(1)}: its definition is neither in the bag nor '
+                           'among the types this conversion knows (daydreamer_interfaces and the ROS 2 standard '
+                           'types): record it as mcap, which keeps the definitions') from e
         files = [path] if path.suffix == '.mcap' else sorted(path.glob('*.mcap')) if path.is_dir() else []
         if len(files) == 1 and summary is not None:
             salvaged = _TruncatedMcap(files[0], store)

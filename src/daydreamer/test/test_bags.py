@@ -364,3 +364,70 @@ def test_a1_driver_bags_stale_topics_mismatched_joints_and_other_robots(spaces, 
     ur5_obs, ur5_act = spaces['ur5']
     with pytest.raises(bags.BagError, match=r'no driver topics .*\(ur5\); topics: /a1/joint_states'):
         bags.convert([bag], tmp_path / 'r2', ur5_obs, ur5_act, robot='ur5')
+
+
+RAW_MOTOR = 'sphero_interfaces/msg/RawMotorCommand'
+
+
+def sphero_driver_bag(path, seconds=20.0, storage='mcap', definitions=True):
+    """
+    Write a Sphero bag as sphero_ros2 and an overhead camera give it, in /sphero.
+
+    640x480 rgb8 frames at 2 Hz with a white ball moving across the arena; raw_motor_command (left, right) at 4 Hz.
+    """
+    from rosbags.rosbag2 import StoragePlugin, Writer
+    from rosbags.typesys import get_types_from_msg
+    store = bags.typestore()
+    store.register(get_types_from_msg('int32 left\nint32 right', RAW_MOTOR))
+    Image, Motor = store.types['sensor_msgs/msg/Image'], store.types[RAW_MOTOR]
+    frames = []
+    records = []
+    for i in range(int(seconds * 2)):
+        t = 10.0 + 0.5 * i
+        frame = np.zeros((480, 640, 3), np.uint8)
+        x = 200 + (7 * i) % 260
+        frame[200:216, x:x + 16] = 255   # the ball, in the reference's arena (193..480, 67..370)
+        frames.append(frame)
+        records.append((t, '/sphero/overhead_camera/image_raw', 'sensor_msgs/msg/Image', Image(
+            header=bags._header(store, t), height=480, width=640, encoding='rgb8', is_bigendian=0, step=1920,
+            data=frame.reshape(-1))))
+    for i in range(int(seconds * 4)):
+        t = 10.1 + 0.25 * i
+        records.append((t, '/sphero/raw_motor_command', RAW_MOTOR, Motor(left=(i * 9) % 141 - 70, right=35)))
+    writer = Writer(path, version=8 if not definitions else 9,
+                    storage_plugin=StoragePlugin.MCAP if storage == 'mcap' else StoragePlugin.SQLITE3)
+    writer.open()
+    connections = {}
+    for t, topic, msgtype, msg in sorted(records, key=lambda r: r[0]):
+        if topic not in connections:
+            connections[topic] = writer.add_connection(topic, msgtype, typestore=store) if definitions or \
+                msgtype != RAW_MOTOR else writer.add_connection(topic, msgtype, msgdef='',
+                                                                rihs01=store.hash_rihs01(msgtype))
+        writer.write(connections[topic], int(round(t * 1e9)), store.serialize_cdr(msg, msgtype))
+    writer.close()
+    return path, frames
+
+
+def test_sphero_driver_topics_go_through_the_task_and_unknown_types_are_named(tmp_path):
+    from daydreamer.robots import sphero
+    obs_space, act_space = exchange.spaces(load_config(['sphero']), 'sphero_dummy')
+    bag, frames = sphero_driver_bag(tmp_path / 'bag')
+    summary = bags.convert([bag], tmp_path / 'replay', obs_space, act_space, robot='sphero')
+    assert summary.namespaces == {'/sphero': 'sphero, driver topics'} and summary.rows >= 35, summary
+    (rows,) = replay_rows(tmp_path / 'replay')
+    # step j at 10.1 s + j / 2 (the first command completes nothing: the camera alone is required, so step 0 is at
+    # the first frame, 10.0 s, and has no command yet): row k is step k + 1, frame k + 1, command 2 k + 1
+    task = sphero.SpheroTask()
+    for k in (0, 5, 20):
+        obs, reward, _ = task.observe(frames[k + 1])
+        assert np.array_equal(rows['image'][k], obs['image']), k
+        if k:
+            assert rows['reward'][k] == np.float32(reward)
+            command = np.array([((2 * k + 1) * 9) % 141 - 70, 35]) / sphero.MAX_CONTROL
+            assert np.allclose(rows['action'][k], command, atol=1e-6), (k, rows['action'][k], command)
+    assert dict(summary.breaks) == {'no command': 1}, summary
+
+    # a sqlite3 bag without the driver's message definitions: the type is named
+    bare, _ = sphero_driver_bag(tmp_path / 'bare', seconds=3.0, storage='sqlite3', definitions=False)
+    with pytest.raises(bags.BagError, match=f'{RAW_MOTOR}: its definition is neither in the bag nor among'):
+        bags.convert([bare], tmp_path / 'r1', obs_space, act_space, robot='sphero')
