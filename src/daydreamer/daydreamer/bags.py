@@ -440,13 +440,15 @@ class _Decoder:
     def __init__(self, obs_space, act_space, deserialize, fast=True):
         self.obs_space, self.space, self.deserialize, self.fast = obs_space, act_space['action'], deserialize, fast
         self.layout = self.action_layout = None
+        self.learn_steps = True   # False once a Step layout proved one only the general way reads
         space = self.space
         self.discrete, self.size = bool(space.discrete), int(np.prod(space.shape))
         self.low, self.high = (int(space.low), int(space.high)) if space.discrete else (0, 0)
         self.action_count = struct.pack('<I', 0 if space.discrete else self.size)   # the action array's length
 
     def step(self, raw):
-        if self.layout is not None and self.layout.matches(raw):
+        matched = self.layout is not None and self.layout.matches(raw)
+        if matched:
             decoded = self.layout.read(raw)
             if decoded is not None:
                 return decoded
@@ -457,11 +459,11 @@ class _Decoder:
             obs = {k: v for k, v in messages.step_to_obs(msg, self.obs_space).items() if not k.startswith('log_')}
         except BadObservation as e:
             return Decoded(**base, problem=str(e))
-        if self.fast:
+        if self.fast and self.learn_steps and not matched:   # a known layout with a NaN needs no new walk
             try:
                 self.layout = _StepLayout(raw, self.obs_space)
-            except ValueError:   # a layout only the general way reads (e.g. bgr8 images): stays so
-                self.layout = None
+            except ValueError:   # a layout only the general way reads (e.g. bgr8 images): not tried again
+                self.layout, self.learn_steps = None, False
         return Decoded(**base, obs=obs)
 
     def action(self, raw):
